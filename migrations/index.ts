@@ -1,0 +1,4 @@
+import { Foundation1764133200000 } from './1764133200000-Foundation.js';
+
+/** Every migration, in order; listed rather than globbed so ts-jest, ts-node and dist all agree. */
+export const MIGRATIONS = [Foundation1764133200000];

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { LIMITS, QueryInt } from './validators.js';
+
+/** `page` (≥ 1, default 1) and `pageSize` (1–200, default 50), as every list takes them. */
+export class PageQuery {
+  @QueryInt(1, 1_000_000_000, 1, 'Page number, from 1')
+  page: number = 1;
+
+  @QueryInt(1, LIMITS.pageSize, 50, 'Items per page, at most 200')
+  pageSize: number = 50;
+}
+
+export const SORTS = ['name', '-name', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
+export type Sort = (typeof SORTS)[number];
+
+/** Pagination plus sort and a name substring. */
+export class SortedQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: SORTS, default: '-createdAt', description: 'Order; prefix - for descending' })
+  @IsOptional()
+  @IsIn(SORTS, { message: `sort must be one of: ${SORTS.join(', ')}` })
+  sort: Sort = '-createdAt';
+
+  @ApiPropertyOptional({ description: 'Case-insensitive substring of the name', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+/** Pagination plus the filters every tagged list accepts: sort, name substring, tags. */
+export class ListQuery extends SortedQuery {
+  @ApiPropertyOptional({ type: [String], description: 'Repeatable; an item must carry every tag given' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
+  @IsArray()
+  @ArrayMaxSize(LIMITS.tags)
+  @IsString({ each: true })
+  tag?: string[];
+}
+
+/** The page envelope; the items go under a key named by the list (`datasets`, `members`…). */
+export class PageMeta {
+  @ApiProperty({ example: 1 }) page: number;
+  @ApiProperty({ example: 50 }) pageSize: number;
+  @ApiProperty({ example: 7 }) total: number;
+  @ApiProperty({ example: 1 }) totalPages: number;
+}
+
+export function pageMeta(query: PageQuery, total: number): PageMeta {
+  return { page: query.page, pageSize: query.pageSize, total, totalPages: Math.ceil(total / query.pageSize) };
+}
+
+/** LIMIT/OFFSET for a page. */
+export function pageWindow(query: PageQuery): { limit: number; offset: number } {
+  return { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
+}
+
+/** `q` as an ILIKE pattern, with LIKE's wildcards in the user's text escaped. */
+export function likePattern(q: string | undefined): string | null {
+  return q ? `%${q.replace(/[\\%_]/g, '\\$&')}%` : null;
+}
+
+/** ORDER BY for a list's sort option; fixed fragments, never user text. `t` is the table alias. */
+export function orderBy(sort: Sort, t: string): string {
+  const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
+  const column = { name: `lower(${t}.name) COLLATE "C" ${dir}, ${t}.name COLLATE "C"`, createdAt: `${t}.created_at`, updatedAt: `${t}.updated_at` }[
+    sort.replace('-', '') as 'name' | 'createdAt' | 'updatedAt'
+  ];
+  return `${column} ${dir}, ${t}.id ${dir}`;
+}
+
+export class SuccessDto {
+  @ApiProperty({ example: true }) success: true;
+}
+
+export const SUCCESS: SuccessDto = { success: true };

@@ -1,0 +1,210 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidationArguments,
+  registerDecorator,
+} from 'class-validator';
+import { NAME_PATTERN, NODE_ID_PATTERN, SLUG_PATTERN } from './slug.js';
+
+/*
+ * One decorator per kind of field: each applies the class-validator rule and the OpenAPI metadata
+ * together, so the published document cannot disagree with what is enforced.
+ */
+
+export const LIMITS = {
+  displayName: 100,
+  description: 10_000,
+  tags: 50,
+  tagLength: 64,
+  metadataBytes: 64 * 1024,
+  idsPerRequest: 10_000,
+  pageSize: 200,
+  cursorLimit: 1000,
+} as const;
+
+type FieldOptions = { optional?: boolean; nullable?: boolean; description?: string };
+
+function presence({ optional, nullable }: FieldOptions): PropertyDecorator[] {
+  if (nullable) return [ValidateIf((_, value) => value !== null), IsOptional()];
+  return optional ? [IsOptional()] : [IsDefined()];
+}
+
+function api(options: FieldOptions, schema: Parameters<typeof ApiProperty>[0]): PropertyDecorator {
+  const merged = { description: options.description, nullable: options.nullable || undefined, ...schema };
+  return options.optional || options.nullable ? ApiPropertyOptional(merged) : ApiProperty(merged);
+}
+
+/** A namespace or project slug. */
+export function Slug(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: String, pattern: SLUG_PATTERN.source, maxLength: 64, example: 'acme' }),
+    ...presence(options),
+    IsString(),
+    Matches(SLUG_PATTERN, {
+      message: ({ property }: ValidationArguments) =>
+        `${property} must be 1-64 lowercase letters, digits or inner hyphens (${SLUG_PATTERN.source})`,
+    }),
+  );
+}
+
+/** A dataset or collection name. */
+export function Name(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: String, pattern: NAME_PATTERN.source, maxLength: 100, example: 'training-v2' }),
+    ...presence(options),
+    IsString(),
+    Matches(NAME_PATTERN, {
+      message: ({ property }: ValidationArguments) =>
+        `${property} must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    }),
+  );
+}
+
+/** A human-readable name (namespaces, projects). */
+export function DisplayName(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: String, minLength: 1, maxLength: LIMITS.displayName, example: 'Robotics' }),
+    ...presence(options),
+    IsString(),
+    Matches(/\S/, { message: ({ property }: ValidationArguments) => `${property} must not be empty` }),
+    MaxLength(LIMITS.displayName),
+  );
+}
+
+export function Description(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: String, maxLength: LIMITS.description, nullable: true }),
+    ...presence({ nullable: true, ...options }),
+    IsString(),
+    MaxLength(LIMITS.description),
+  );
+}
+
+/** Up to 50 tags of up to 64 characters; repeats are dropped. */
+export function Tags(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: [String], maxItems: LIMITS.tags, example: ['lidar'] }),
+    ...presence(options),
+    IsArray(),
+    ArrayMaxSize(LIMITS.tags),
+    IsString({ each: true }),
+    MinLength(1, { each: true, message: 'each tag must not be empty' }),
+    MaxLength(LIMITS.tagLength, { each: true, message: `each tag must be at most ${LIMITS.tagLength} characters` }),
+    Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value)] : value)),
+  );
+}
+
+/** A JSON object of at most 64 KiB serialized; null clears it. */
+export function Metadata(options: FieldOptions = {}): PropertyDecorator {
+  const validator: PropertyDecorator = (target, propertyName) =>
+    registerDecorator({
+      name: 'isMetadata',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Buffer.byteLength(JSON.stringify(value)) <= LIMITS.metadataBytes,
+        defaultMessage: ({ property }: ValidationArguments) =>
+          `${property} must be a JSON object of at most 64 KiB serialized`,
+      },
+    });
+  return applyDecorators(
+    api(options, { type: 'object', additionalProperties: true, nullable: true, example: { source: 'rig-7' } }),
+    ...presence({ nullable: true, ...options }),
+    validator,
+  );
+}
+
+function idList(pattern: RegExp, what: string, options: FieldOptions & { example: string[] }): PropertyDecorator {
+  return applyDecorators(
+    api(options, {
+      type: [String],
+      maxItems: LIMITS.idsPerRequest,
+      example: options.example,
+      items: { type: 'string', pattern: pattern.source },
+    } as Parameters<typeof ApiProperty>[0]),
+    ...presence(options),
+    IsArray(),
+    ArrayMaxSize(LIMITS.idsPerRequest, {
+      message: ({ property }: ValidationArguments) =>
+        `${property} must contain at most ${LIMITS.idsPerRequest} ${what}s per request`,
+    }),
+    IsString({ each: true }),
+    Matches(pattern, {
+      each: true,
+      message: ({ property, value }: ValidationArguments) => {
+        const bad = (value as unknown[]).filter((v) => typeof v !== 'string' || !pattern.test(v)).slice(0, 5);
+        return `${property} holds invalid ${what}s: ${bad.map((v) => JSON.stringify(v)).join(', ')}`;
+      },
+    }),
+  );
+}
+
+/** Node ids: up to 10,000 a request. */
+export function NodeIds(options: FieldOptions = {}): PropertyDecorator {
+  return idList(NODE_ID_PATTERN, 'node id', { ...options, example: ['episode-0001', 'clip:42'] });
+}
+
+/** Collection names: up to 10,000 a request. */
+export function CollectionNames(options: FieldOptions = {}): PropertyDecorator {
+  return idList(NAME_PATTERN, 'collection name', { ...options, example: ['front-camera-clips'] });
+}
+
+export function Uuid(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { type: String, format: 'uuid' }),
+    ...presence(options),
+    IsUUID('all', { message: ({ property }: ValidationArguments) => `${property} must be a UUID` }),
+  );
+}
+
+export function OneOf<T extends string>(values: readonly T[], options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, { enum: values as unknown as T[] }),
+    ...presence(options),
+    IsIn(values as unknown as T[], {
+      message: ({ property }: ValidationArguments) => `${property} must be one of: ${values.join(', ')}`,
+    }),
+  );
+}
+
+/** An integer query parameter within bounds. */
+export function QueryInt(min: number, max: number, fallback: number, description?: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: Number, minimum: min, maximum: max, default: fallback, description }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message: ({ property }: ValidationArguments) => `${property} must be an integer` }),
+    Min(min),
+    Max(max),
+  );
+}
+
+/** A boolean query parameter given as true/false. */
+export function QueryBool(description?: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: Boolean, description }),
+    IsOptional(),
+    IsIn(['true', 'false'], {
+      message: ({ property }: ValidationArguments) => `${property} must be true or false`,
+    }),
+  );
+}

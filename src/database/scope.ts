@@ -1,0 +1,30 @@
+/*
+ * The start of every tenant statement: resolve the slugs in the path and the caller's role in one
+ * pass, so a route needs no separate lookups. Parameters: $1 caller (JWT sub), $2 namespace slug,
+ * and for projects $3 project slug. A caller who is not a member finds no `ns` row, exactly as if
+ * the namespace did not exist.
+ */
+
+/** CTE `ns(id, role)`: the live namespace with the caller's role, or no row. */
+export const NAMESPACE_SCOPE = `ns AS (
+    SELECT n.id, m.role
+    FROM namespace n
+    JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1
+    WHERE n.slug = $2 AND n.deleted_at IS NULL
+  )`;
+
+/** CTEs `ns(id, role)` and `pr(namespace_id, id)`: the live project inside the caller's namespace. */
+export const PROJECT_SCOPE = `${NAMESPACE_SCOPE},
+  pr AS (
+    SELECT p.namespace_id, p.id
+    FROM project p
+    JOIN ns ON p.namespace_id = ns.id
+    WHERE p.slug = $3 AND p.deleted_at IS NULL
+  )`;
+
+/** Output columns telling the service what the scope CTEs found. */
+export const NAMESPACE_SCOPE_COLUMNS = `(SELECT role FROM ns) AS role`;
+export const PROJECT_SCOPE_COLUMNS = `${NAMESPACE_SCOPE_COLUMNS}, EXISTS (SELECT 1 FROM pr) AS project_found`;
+
+/** ISO-8601 UTC with milliseconds, for JSON built in SQL (iso_time() is created by a migration). */
+export const iso = (column: string): string => `iso_time(${column})`;
