@@ -12,6 +12,11 @@ export interface ScopePath {
   projectSlug?: string;
 }
 
+/** The path segments that address a project (`:slug/projects/:projectSlug`). */
+export interface ProjectPath extends ScopePath {
+  projectSlug: string;
+}
+
 /**
  * Turns a statement's scope columns into 404s: namespace first (also for non-members), then
  * project. Returns the caller's role.

@@ -13,10 +13,9 @@ export function signToken(config: JwtConfig, claims: TokenClaims, expiresIn: str
   if (!config.secret) {
     throw new Error('JWT_SECRET is not set: tokens for JWT_PUBLIC_KEY must come from your identity provider.');
   }
-  return jwt.sign({ ...claims }, config.secret, {
-    algorithm: 'HS256',
-    expiresIn: expiresIn as jwt.SignOptions['expiresIn'],
-    issuer: config.issuer ?? undefined,
-    audience: config.audience ?? undefined,
-  });
+  const options: jwt.SignOptions = { algorithm: 'HS256', expiresIn: expiresIn as jwt.SignOptions['expiresIn'] };
+  // jsonwebtoken refuses keys that are present but undefined.
+  if (config.issuer) options.issuer = config.issuer;
+  if (config.audience) options.audience = config.audience;
+  return jwt.sign({ ...claims }, config.secret, options);
 }

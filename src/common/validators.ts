@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -207,4 +207,15 @@ export function QueryBool(description?: string): PropertyDecorator {
       message: ({ property }: ValidationArguments) => `${property} must be true or false`,
     }),
   );
+}
+
+/**
+ * PATCH bodies may clear nullable fields with null, but not these: optional validators skip null,
+ * so it is refused here with the same 400 shape as any other validation problem.
+ */
+export function rejectNulls(body: object, fields: readonly string[]): void {
+  const problems = fields
+    .filter((field) => (body as Record<string, unknown>)[field] === null)
+    .map((field) => `${field} must not be null`);
+  if (problems.length > 0) throw new BadRequestException(problems);
 }

@@ -9,8 +9,8 @@
 export const NAMESPACE_SCOPE = `ns AS (
     SELECT n.id, m.role
     FROM namespace n
-    JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1
-    WHERE n.slug = $2 AND n.deleted_at IS NULL
+    JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
+    WHERE n.slug = $2::text AND n.deleted_at IS NULL
   )`;
 
 /** CTEs `ns(id, role)` and `pr(namespace_id, id)`: the live project inside the caller's namespace. */
@@ -19,7 +19,7 @@ export const PROJECT_SCOPE = `${NAMESPACE_SCOPE},
     SELECT p.namespace_id, p.id
     FROM project p
     JOIN ns ON p.namespace_id = ns.id
-    WHERE p.slug = $3 AND p.deleted_at IS NULL
+    WHERE p.slug = $3::text AND p.deleted_at IS NULL
   )`;
 
 /** Output columns telling the service what the scope CTEs found. */
@@ -28,3 +28,20 @@ export const PROJECT_SCOPE_COLUMNS = `${NAMESPACE_SCOPE_COLUMNS}, EXISTS (SELECT
 
 /** ISO-8601 UTC with milliseconds, for JSON built in SQL (iso_time() is created by a migration). */
 export const iso = (column: string): string => `iso_time(${column})`;
+
+/**
+ * CTE `t(namespace_id, project_id, id)`: the live row named $4 in table `table` of the project,
+ * with `lock` (e.g. `FOR SHARE OF x`) when the statement must keep it from changing meanwhile.
+ */
+export function namedTarget(table: 'dataset' | 'collection', lock = ''): string {
+  return `t AS (
+    SELECT x.namespace_id, x.project_id, x.id
+    FROM ${table} x
+    JOIN pr ON x.namespace_id = pr.namespace_id AND x.project_id = pr.id
+    WHERE x.name = $4::text AND x.deleted_at IS NULL
+    ${lock}
+  )`;
+}
+
+/** Output column: whether `t` found the named row. */
+export const TARGET_FOUND = `EXISTS (SELECT 1 FROM t) AS target_found`;

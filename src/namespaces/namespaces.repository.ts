@@ -31,11 +31,11 @@ export class NamespacesRepository {
       this.db,
       `WITH n AS (
          INSERT INTO namespace (slug, name, description, metadata)
-         VALUES ($2, coalesce($3, $2), $4, $5)
+         VALUES ($2::text, coalesce($3::text, $2::text), $4::text, $5::jsonb)
          RETURNING *
        ), owner AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT id, $1, 'owner' FROM n
+         SELECT id, $1::text, 'owner' FROM n
        )
        SELECT ${NAMESPACE_JSON} AS namespace FROM n`,
       [userId, dto.slug, dto.name ?? null, dto.description ?? null, dto.metadata ?? null],
@@ -50,8 +50,8 @@ export class NamespacesRepository {
       `WITH mine AS (
          SELECT n.*, m.role
          FROM namespace n
-         JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1
-         WHERE n.deleted_at IS NULL AND ($2::text IS NULL OR n.name ILIKE $2 OR n.slug ILIKE $2)
+         JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
+         WHERE n.deleted_at IS NULL AND ($2::text IS NULL OR n.name ILIKE $2::text OR n.slug ILIKE $2::text)
        ), page AS (
          SELECT n.* FROM mine n ORDER BY ${orderBy(query.sort, 'n')} LIMIT $3 OFFSET $4
        )
@@ -88,7 +88,7 @@ export class NamespacesRepository {
            metadata = CASE WHEN $3::jsonb ? 'metadata' THEN nullif($3::jsonb->'metadata', 'null') ELSE n.metadata END,
            updated_at = now()
          FROM ns
-         WHERE n.id = ns.id AND ns.role = ANY($4)
+         WHERE n.id = ns.id AND ns.role = ANY($4::text[])
          RETURNING n.*
        )
        SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT ${NAMESPACE_JSON} FROM n) AS namespace`,
@@ -107,7 +107,7 @@ export class NamespacesRepository {
        n AS (
          UPDATE namespace n SET deleted_at = now(), updated_at = now()
          FROM ns, live
-         WHERE n.id = ns.id AND ns.role = ANY($3) AND NOT live.has_projects
+         WHERE n.id = ns.id AND ns.role = ANY($3::text[]) AND NOT live.has_projects
          RETURNING n.id
        )
        SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT has_projects FROM live), EXISTS (SELECT 1 FROM n) AS deleted`,
@@ -146,12 +146,12 @@ export class NamespacesRepository {
     return queryRow(
       this.db,
       `WITH ${NAMESPACE_SCOPE},
-       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3),
+       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
        m AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT ns.id, $3, $4 FROM ns
-         WHERE ns.role = ANY($5)
-           AND (ns.role = ANY($6) OR ($4 <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
+         SELECT ns.id, $3::text, $4::text FROM ns
+         WHERE ns.role = ANY($5::text[])
+           AND (ns.role = ANY($6::text[]) OR ($4::text <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
          ON CONFLICT ON CONSTRAINT pk_namespace_member
          DO UPDATE SET role = EXCLUDED.role, updated_at = CASE WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at ELSE now() END
          RETURNING *
@@ -171,11 +171,11 @@ export class NamespacesRepository {
     return queryRow(
       this.db,
       `WITH ${NAMESPACE_SCOPE},
-       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3),
+       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
        m AS (
          DELETE FROM namespace_member m USING ns
-         WHERE m.namespace_id = ns.id AND m.user_id = $3
-           AND ns.role = ANY($4) AND (ns.role = ANY($5) OR m.role <> 'owner')
+         WHERE m.namespace_id = ns.id AND m.user_id = $3::text
+           AND ns.role = ANY($4::text[]) AND (ns.role = ANY($5::text[]) OR m.role <> 'owner')
          RETURNING 1
        )
        SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,

@@ -3,6 +3,7 @@ import { requireRole, resolveScope } from '../auth/access.js';
 import { mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors.js';
+import { rejectNulls } from '../common/validators.js';
 import { pageMeta, SUCCESS, type PageQuery, type SortedQuery, type SuccessDto } from '../common/pagination.js';
 import type {
   CreateNamespaceDto,
@@ -38,6 +39,7 @@ export class NamespacesService {
   }
 
   async update(user: AuthUser, slug: string, patch: UpdateNamespaceDto): Promise<NamespaceDto> {
+    rejectNulls(patch, ['slug', 'name']);
     const found = await this.namespaces.update(user.sub, slug, patch, rolesFrom(REQUIRED_ROLE.updateNamespace));
     requireRole(resolveScope(found, { slug }), REQUIRED_ROLE.updateNamespace, { slug });
     return found.namespace as NamespaceDto;

@@ -1,0 +1,81 @@
+import { LogLevel as NestLogLevel, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/exception.filter.js';
+import type { AppConfig, LogLevel } from './config/config.js';
+
+/** JSON bodies above this are refused with 413. */
+export const BODY_LIMIT = 5 * 1024 * 1024;
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/**
+ * JSON bodies for every method, DELETE included (the CLI sends `{"remove": [...]}`); an empty body
+ * counts as no body, so a client that always sends the JSON content type is not refused.
+ */
+function parseJsonBodies(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_request, body: string, done: (error: Error | null, value?: unknown) => void) => {
+      if (body.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(body));
+      } catch {
+        done(Object.assign(new Error('Request body is not valid JSON'), { statusCode: 400 }));
+      }
+    },
+  );
+}
+
+/** The whole service, ready to listen: used by main.ts, the e2e tests and the OpenAPI script. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true });
+  parseJsonBodies(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: NEST_LEVELS[config.logLevel],
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter());
+  SwaggerModule.setup('docs', app, openApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** The OpenAPI document, generated from the controllers and DTOs. */
+export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = new DocumentBuilder()
+    .setTitle('DreamLake catalog')
+    .setDescription(
+      'Namespaces, projects, datasets and collections of the DreamLake data lake. Authorize with a bearer JWT ' +
+        '(`npm run token -- --sub you`, or the dev token printed at start-up).',
+    )
+    .setVersion('1.0.0')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, document);
+}

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.js';
+import { signToken } from './auth/tokens.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { withDevSecret } from './config/dev-secret.js';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = withDevSecret(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+
+  const logger = new Logger('Bootstrap');
+  const base = `http://localhost:${config.port}`;
+  const where = config.database.kind === 'server' ? 'PostgreSQL server' : (config.database.dataDir ?? 'memory');
+  logger.log(`DreamLake catalog listening on ${base} (database: ${where})`);
+  logger.log(`Swagger UI: ${base}/docs`);
+  if (config.generatedSecret) {
+    const token = signToken(config.jwt, { sub: 'dev', username: 'dev', name: 'Developer' }, '30d');
+    // Printed on stdout so it can be copied whatever LOG_LEVEL says.
+    console.log(
+      [
+        '',
+        'Development token (sub "dev", valid 30 days; signed with the secret generated in DATA_DIR):',
+        `  ${token}`,
+        `Try: curl -H "Authorization: Bearer ${token}" ${base}/me`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { ListQuery, SuccessDto } from '../common/pagination.js';
+import { CreateProjectDto, ProjectDetailDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './dto/project.dto.js';
+import { ProjectsService } from './projects.service.js';
+
+@ApiTags('projects')
+@ApiBearerAuth()
+@Controller('namespaces/:slug/projects')
+export class ProjectsController {
+  constructor(private readonly projects: ProjectsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a project (admin); the slug is derived from the name when omitted' })
+  @ApiCreatedResponse({ type: ProjectDto })
+  @ApiErrors(400, 403, 404, 409)
+  create(@CurrentUser() user: AuthUser, @Param('slug') slug: string, @Body() dto: CreateProjectDto): Promise<ProjectDto> {
+    return this.projects.create(user, slug, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List a namespace's projects" })
+  @ApiOkResponse({ type: ProjectPageDto })
+  @ApiErrors(400, 404)
+  list(@CurrentUser() user: AuthUser, @Param('slug') slug: string, @Query() query: ListQuery): Promise<ProjectPageDto> {
+    return this.projects.list(user, slug, query);
+  }
+
+  @Get(':projectSlug')
+  @ApiOperation({ summary: 'A project with its dataset and collection counts' })
+  @ApiOkResponse({ type: ProjectDetailDto })
+  @ApiErrors(404)
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @Param('projectSlug') projectSlug: string,
+  ): Promise<ProjectDetailDto> {
+    return this.projects.get(user, slug, projectSlug);
+  }
+
+  @Patch(':projectSlug')
+  @ApiOperation({ summary: 'Update a project (admin); only the given fields change' })
+  @ApiOkResponse({ type: ProjectDto })
+  @ApiErrors(400, 403, 404, 409)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @Param('projectSlug') projectSlug: string,
+    @Body() dto: UpdateProjectDto,
+  ): Promise<ProjectDto> {
+    return this.projects.update(user, slug, projectSlug, dto);
+  }
+
+  @Delete(':projectSlug')
+  @ApiOperation({ summary: 'Soft-delete a project (admin) with everything in it' })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrors(403, 404)
+  remove(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @Param('projectSlug') projectSlug: string,
+  ): Promise<SuccessDto> {
+    return this.projects.remove(user, slug, projectSlug);
+  }
+}
