@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { createApp } from '#src/app.js';
+import { loadConfig, type AppConfig } from '#src/config/config.js';
+import { StatementCounter } from '#src/database/statement-counter.js';
+
+export const TEST_SECRET = 'e2e-test-secret-that-is-long-enough';
+
+/**
+ * The e2e tests run the whole app against the embedded database (a fresh in-memory PGlite per
+ * test file) or, when DATABASE_URL is set, against that PostgreSQL server.
+ */
+export function testConfig(overrides: Partial<Record<string, string>> = {}): AppConfig {
+  return loadConfig({
+    DATABASE_URL: process.env.DATABASE_URL ?? 'memory://',
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'fatal',
+    DATA_DIR: process.env.DATA_DIR ?? '/tmp/dreamlake-e2e',
+    ...overrides,
+  });
+}
+
+export const onServer = (): boolean => (process.env.DATABASE_URL ?? '').startsWith('postgres');
+
+/** A short random suffix: files share one database on the server run, so names must not collide. */
+export const uid = (): string => randomBytes(4).toString('hex');
+
+export function tokenFor(sub: string, claims: Record<string, unknown> = {}, options: jwt.SignOptions = {}): string {
+  return jwt.sign({ sub, ...claims }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h', ...options });
+}
+
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  statements: number;
+}
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Statements a request may send: every answer that needed the database is exactly one statement;
+ * answers decided before the database (validation, auth, body limits) send none.
+ */
+function expectedStatements(status: number): number {
+  return [400, 401, 413, 415].includes(status) ? 0 : 1;
+}
+
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    private readonly counter: StatementCounter,
+  ) {}
+
+  static async start(config: AppConfig = testConfig()): Promise<TestApp> {
+    const app = await createApp(config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return new TestApp(app, app.get(StatementCounter));
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  /**
+   * Sends one request as `as` (a sub, or null for no token) and checks the statement count the
+   * one-roundtrip rule allows for its status.
+   */
+  async send(method: Method, path: string, options: { as?: string | null; token?: string; body?: unknown; raw?: string } = {}): Promise<Reply> {
+    let req = request(this.app.getHttpServer())[method](path);
+    const token = options.token ?? (options.as ? tokenFor(options.as) : undefined);
+    if (token) req = req.set('Authorization', `Bearer ${token}`);
+    if (options.raw !== undefined) req = req.set('Content-Type', 'application/json').send(options.raw);
+    else if (options.body !== undefined) req = req.send(options.body as object);
+    this.counter.reset();
+    const res = await req;
+    const reply = { status: res.status, body: res.body, statements: this.counter.statements };
+    if (reply.statements !== expectedStatements(reply.status)) {
+      throw new Error(
+        `${method.toUpperCase()} ${path} → ${reply.status} sent ${reply.statements} statements, expected ${expectedStatements(reply.status)}: ${JSON.stringify(reply.body)}`,
+      );
+    }
+    return reply;
+  }
+
+  get = (path: string, as: string | null, query?: string) => this.send('get', query ? `${path}?${query}` : path, { as });
+  post = (path: string, as: string | null, body?: unknown) => this.send('post', path, { as, body });
+  put = (path: string, as: string | null, body?: unknown) => this.send('put', path, { as, body });
+  patch = (path: string, as: string | null, body?: unknown) => this.send('patch', path, { as, body });
+  delete = (path: string, as: string | null, body?: unknown) => this.send('delete', path, { as, body });
+
+  /** A namespace owned by `owner` with the given extra members; returns its slug. */
+  async namespace(owner: string, members: Record<string, string> = {}): Promise<string> {
+    const slug = `ns-${uid()}`;
+    expect((await this.post('/namespaces', owner, { slug })).status).toBe(201);
+    for (const [user, role] of Object.entries(members)) {
+      expect((await this.put(`/namespaces/${slug}/members/${user}`, owner, { role })).status).toBe(200);
+    }
+    return slug;
+  }
+
+  /** A project in namespace `slug`; returns its path `/namespaces/:slug/projects/:projectSlug`. */
+  async project(slug: string, admin: string): Promise<string> {
+    const projectSlug = `p-${uid()}`;
+    expect((await this.post(`/namespaces/${slug}/projects`, admin, { name: projectSlug })).status).toBe(201);
+    return `/namespaces/${slug}/projects/${projectSlug}`;
+  }
+}
+
+/** Matches an ISO-8601 UTC timestamp with milliseconds. */
+export const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+export const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
