@@ -69,7 +69,11 @@ export class TestApp {
    * Sends one request as `as` (a sub, or null for no token) and checks the statement count the
    * one-roundtrip rule allows for its status.
    */
-  async send(method: Method, path: string, options: { as?: string | null; token?: string; body?: unknown; raw?: string } = {}): Promise<Reply> {
+  async send(
+    method: Method,
+    path: string,
+    options: { as?: string | null; token?: string; body?: unknown; raw?: string } = {},
+  ): Promise<Reply> {
     let req = request(this.app.getHttpServer())[method](path);
     const token = options.token ?? (options.as ? tokenFor(options.as) : undefined);
     if (token) req = req.set('Authorization', `Bearer ${token}`);
@@ -86,7 +90,8 @@ export class TestApp {
     return reply;
   }
 
-  get = (path: string, as: string | null, query?: string) => this.send('get', query ? `${path}?${query}` : path, { as });
+  get = (path: string, as: string | null, query?: string) =>
+    this.send('get', query ? `${path}?${query}` : path, { as });
   post = (path: string, as: string | null, body?: unknown) => this.send('post', path, { as, body });
   put = (path: string, as: string | null, body?: unknown) => this.send('put', path, { as, body });
   patch = (path: string, as: string | null, body?: unknown) => this.send('patch', path, { as, body });

@@ -126,7 +126,17 @@ export class CollectionsRepository {
                 ),
                 order,
               )} FROM page c) AS items`,
-      [userId, slug, projectSlug, likePattern(query.q), query.tag ?? [], query.datasetId ?? null, standalone, limit, offset],
+      [
+        userId,
+        slug,
+        projectSlug,
+        likePattern(query.q),
+        query.tag ?? [],
+        query.datasetId ?? null,
+        standalone,
+        limit,
+        offset,
+      ],
     );
   }
 

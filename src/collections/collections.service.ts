@@ -96,7 +96,12 @@ export class CollectionsService {
   }
 
   /** Members by page (`page`/`pageSize`) or by cursor (`after`/`limit`), never both. */
-  async listMembers(user: AuthUser, path: ProjectPath, name: string, query: MemberListQuery): Promise<CollectionMemberPageDto> {
+  async listMembers(
+    user: AuthUser,
+    path: ProjectPath,
+    name: string,
+    query: MemberListQuery,
+  ): Promise<CollectionMemberPageDto> {
     const byCursor = query.after !== undefined || query.limit !== undefined;
     if (byCursor && (query.page !== undefined || query.pageSize !== undefined)) {
       throw new BadRequestException(['use page/pageSize or after/limit, not both']);

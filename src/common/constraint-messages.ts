@@ -16,7 +16,8 @@ export const CONSTRAINT_MESSAGES: Record<string, { status: 404 | 409; message: (
   },
   uq_project_slug: {
     status: 409,
-    message: (req) => `Project slug ${quote(req.body.slug ?? deriveSlug(String(req.body.name)))} is already taken in namespace ${quote(req.params.slug)}`,
+    message: (req) =>
+      `Project slug ${quote(req.body.slug ?? deriveSlug(String(req.body.name)))} is already taken in namespace ${quote(req.params.slug)}`,
   },
   ck_namespace_keeps_an_owner: {
     status: 409,
@@ -24,7 +25,8 @@ export const CONSTRAINT_MESSAGES: Record<string, { status: 404 | 409; message: (
   },
   uq_dataset_name: {
     status: 409,
-    message: (req) => `Dataset ${quote(req.body.name ?? req.params.name)} already exists in project ${quote(projectPath(req))}`,
+    message: (req) =>
+      `Dataset ${quote(req.body.name ?? req.params.name)} already exists in project ${quote(projectPath(req))}`,
   },
   uq_collection_name: {
     status: 409,

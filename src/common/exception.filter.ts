@@ -71,7 +71,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const known = this.fromDatabase(exception, request);
       if (known) return known;
     }
-    const fromFastify = fastifyError((exception ?? {}) as object);
+    const fromFastify = fastifyError(exception ?? {});
     if (fromFastify) return fromFastify;
     this.logger.error(
       `request ${request.id} ${request.method} ${request.url} failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
@@ -83,13 +83,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const status = exception.getStatus();
     const response = exception.getResponse();
     if (typeof response === 'object' && response !== null && 'message' in response) {
-      const message = (response as { message: unknown }).message;
+      const message = response.message;
       if (typeof message === 'string' || Array.isArray(message)) return errorBody(status, message as string | string[]);
     }
     return errorBody(status, typeof response === 'string' ? response : exception.message);
   }
 
-  private fromDatabase(exception: QueryFailedError, request: FastifyRequest): ErrorBody | null {
+  private fromDatabase(
+    exception: { driverError: unknown; message: string },
+    request: FastifyRequest,
+  ): ErrorBody | null {
     const driverError = exception.driverError as { code?: string; constraint?: string };
     const known = driverError.constraint ? CONSTRAINT_MESSAGES[driverError.constraint] : undefined;
     if (known && ['23505', '23514', '23503'].includes(driverError.code ?? '')) {
@@ -98,6 +101,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
         params: (request.params ?? {}) as Record<string, string>,
       };
       return errorBody(known.status, known.message(req));
+    }
+    // Data exceptions (e.g. a NUL character in a name) are bad input, not a server fault.
+    if (driverError.code?.startsWith('22')) {
+      return errorBody(400, ['The request holds a value the database cannot store (' + driverError.code + ')']);
     }
     if (TRANSIENT.has(driverError.code ?? '')) {
       this.logger.warn(`request ${request.id}: database busy (${driverError.code}): ${exception.message}`);

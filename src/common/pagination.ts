@@ -65,9 +65,11 @@ export function likePattern(q: string | undefined): string | null {
 /** ORDER BY for a list's sort option; fixed fragments, never user text. `t` is the table alias. */
 export function orderBy(sort: Sort, t: string): string {
   const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
-  const column = { name: `lower(${t}.name) COLLATE "C" ${dir}, ${t}.name COLLATE "C"`, createdAt: `${t}.created_at`, updatedAt: `${t}.updated_at` }[
-    sort.replace('-', '') as 'name' | 'createdAt' | 'updatedAt'
-  ];
+  const column = {
+    name: `lower(${t}.name) COLLATE "C" ${dir}, ${t}.name COLLATE "C"`,
+    createdAt: `${t}.created_at`,
+    updatedAt: `${t}.updated_at`,
+  }[sort.replace('-', '') as 'name' | 'createdAt' | 'updatedAt'];
   return `${column} ${dir}, ${t}.id ${dir}`;
 }
 

@@ -23,7 +23,8 @@ describe('patterns', () => {
   it('slugs: lowercase, digits, inner hyphens, ≤ 64', () => {
     expect(SLUG_PATTERN.test('acme-2')).toBe(true);
     expect(SLUG_PATTERN.test('a'.repeat(64))).toBe(true);
-    for (const bad of ['Acme', '-acme', 'acme-', 'a'.repeat(65), 'ac_me', '']) expect(SLUG_PATTERN.test(bad)).toBe(false);
+    for (const bad of ['Acme', '-acme', 'acme-', 'a'.repeat(65), 'ac_me', ''])
+      expect(SLUG_PATTERN.test(bad)).toBe(false);
   });
 
   it('names: start alphanumeric, then letters, digits, . _ -, ≤ 100', () => {

@@ -140,7 +140,7 @@ function idList(pattern: RegExp, what: string, options: FieldOptions & { example
       maxItems: LIMITS.idsPerRequest,
       example: options.example,
       items: { type: 'string', pattern: pattern.source },
-    } as Parameters<typeof ApiProperty>[0]),
+    }),
     ...presence(options),
     IsArray(),
     ArrayMaxSize(LIMITS.idsPerRequest, {
@@ -180,7 +180,7 @@ export function OneOf<T extends string>(values: readonly T[], options: FieldOpti
   return applyDecorators(
     api(options, { enum: values as unknown as T[] }),
     ...presence(options),
-    IsIn(values as unknown as T[], {
+    IsIn(values, {
       message: ({ property }: ValidationArguments) => `${property} must be one of: ${values.join(', ')}`,
     }),
   );

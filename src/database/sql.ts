@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 
 /** Runs one statement that answers with exactly one row (every route's statement does). */
 export async function queryRow<T>(db: DataSource, sql: string, params: unknown[]): Promise<T> {
-  const rows = (await db.query(sql, params)) as T[];
+  const rows = await db.query<T[]>(sql, params);
   if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
   return rows[0];
 }

@@ -27,7 +27,11 @@ export class DatasetsController {
   @ApiOperation({ summary: 'Create a dataset (writer)' })
   @ApiCreatedResponse({ type: DatasetDto })
   @ApiErrors(400, 403, 404, 409)
-  create(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Body() dto: CreateDatasetDto): Promise<DatasetDto> {
+  create(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Body() dto: CreateDatasetDto,
+  ): Promise<DatasetDto> {
     return this.datasets.create(user, path, dto);
   }
 
@@ -43,7 +47,11 @@ export class DatasetsController {
   @ApiOperation({ summary: 'A dataset with its collections and all their members' })
   @ApiOkResponse({ type: DatasetDetailDto })
   @ApiErrors(404)
-  get(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('name') name: string): Promise<DatasetDetailDto> {
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Param('name') name: string,
+  ): Promise<DatasetDetailDto> {
     return this.datasets.get(user, path, name);
   }
 

@@ -77,7 +77,9 @@ export class DatasetsService {
       );
     }
     if (found.taken) {
-      throw new ConflictError(`Collections already belong to another dataset: ${quoteList(found.taken)}; nothing was changed`);
+      throw new ConflictError(
+        `Collections already belong to another dataset: ${quoteList(found.taken)}; nothing was changed`,
+      );
     }
     return { added: found.added, total: found.total };
   }

@@ -79,7 +79,7 @@ export class NamespacesController {
 
   @Put(':slug/members/:userId')
   @HttpCode(200)
-  @ApiOperation({ summary: "Add a member or change their role (admin; owner for the owner role)" })
+  @ApiOperation({ summary: 'Add a member or change their role (admin; owner for the owner role)' })
   @ApiOkResponse({ type: MemberDto })
   @ApiErrors(400, 403, 404, 409)
   putMember(

@@ -6,7 +6,14 @@ import type { ScopeResult } from '../auth/access.js';
 import { orderBy, likePattern, pageWindow, type PageQuery, type SortedQuery } from '../common/pagination.js';
 import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, iso } from '../database/scope.js';
 import { jsonArray, queryRow } from '../database/sql.js';
-import type { CreateNamespaceDto, MemberDto, NamespaceDetailDto, NamespaceDto, NamespaceListItemDto, UpdateNamespaceDto } from './dto/namespace.dto.js';
+import type {
+  CreateNamespaceDto,
+  MemberDto,
+  NamespaceDetailDto,
+  NamespaceDto,
+  NamespaceListItemDto,
+  UpdateNamespaceDto,
+} from './dto/namespace.dto.js';
 
 /** The namespace object of the contract, built from alias `n`. */
 const NAMESPACE_JSON = `json_build_object(
@@ -76,7 +83,12 @@ export class NamespacesRepository {
   }
 
   /** Changes the given fields if the caller's role is in `allowed`. */
-  update(userId: string, slug: string, patch: UpdateNamespaceDto, allowed: Role[]): Promise<ScopeResult & { namespace: NamespaceDto | null }> {
+  update(
+    userId: string,
+    slug: string,
+    patch: UpdateNamespaceDto,
+    allowed: Role[],
+  ): Promise<ScopeResult & { namespace: NamespaceDto | null }> {
     return queryRow(
       this.db,
       `WITH ${NAMESPACE_SCOPE},
@@ -97,7 +109,11 @@ export class NamespacesRepository {
   }
 
   /** Soft-deletes the namespace if the caller's role is in `allowed` and no live project is left. */
-  softDelete(userId: string, slug: string, allowed: Role[]): Promise<ScopeResult & { has_projects: boolean; deleted: boolean }> {
+  softDelete(
+    userId: string,
+    slug: string,
+    allowed: Role[],
+  ): Promise<ScopeResult & { has_projects: boolean; deleted: boolean }> {
     return queryRow(
       this.db,
       `WITH ${NAMESPACE_SCOPE},

@@ -64,7 +64,7 @@ export class NamespacesService {
     const found = await this.namespaces.putMember(user.sub, slug, memberId, role, MEMBER_RULES);
     const actor = resolveScope(found, { slug });
     if (!found.member) this.refuse(actor, slug, found.current, role);
-    return found.member as MemberDto;
+    return found.member;
   }
 
   async removeMember(user: AuthUser, slug: string, memberId: string): Promise<SuccessDto> {

@@ -16,7 +16,11 @@ export class ProjectsController {
   @ApiOperation({ summary: 'Create a project (admin); the slug is derived from the name when omitted' })
   @ApiCreatedResponse({ type: ProjectDto })
   @ApiErrors(400, 403, 404, 409)
-  create(@CurrentUser() user: AuthUser, @Param('slug') slug: string, @Body() dto: CreateProjectDto): Promise<ProjectDto> {
+  create(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @Body() dto: CreateProjectDto,
+  ): Promise<ProjectDto> {
     return this.projects.create(user, slug, dto);
   }
 

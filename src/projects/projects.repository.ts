@@ -4,7 +4,13 @@ import { DataSource } from 'typeorm';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
 import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagination.js';
-import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, PROJECT_SCOPE, PROJECT_SCOPE_COLUMNS, iso } from '../database/scope.js';
+import {
+  NAMESPACE_SCOPE,
+  NAMESPACE_SCOPE_COLUMNS,
+  PROJECT_SCOPE,
+  PROJECT_SCOPE_COLUMNS,
+  iso,
+} from '../database/scope.js';
 import { jsonArray, queryRow } from '../database/sql.js';
 import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
 
@@ -27,7 +33,12 @@ export class ProjectsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Inserts the project if the caller's role is in `allowed`. */
-  create(userId: string, slug: string, project: NewProject, allowed: Role[]): Promise<ScopeResult & { project: ProjectDto | null }> {
+  create(
+    userId: string,
+    slug: string,
+    project: NewProject,
+    allowed: Role[],
+  ): Promise<ScopeResult & { project: ProjectDto | null }> {
     return queryRow(
       this.db,
       `WITH ${NAMESPACE_SCOPE},
@@ -63,7 +74,11 @@ export class ProjectsRepository {
   }
 
   /** The project with its live dataset and collection counts. */
-  findWithCounts(userId: string, slug: string, projectSlug: string): Promise<ScopeResult & { project: ProjectDetailDto | null }> {
+  findWithCounts(
+    userId: string,
+    slug: string,
+    projectSlug: string,
+  ): Promise<ScopeResult & { project: ProjectDetailDto | null }> {
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE}
@@ -107,7 +122,12 @@ export class ProjectsRepository {
   }
 
   /** Soft-deletes the project (its datasets and collections go with it) if the caller may. */
-  softDelete(userId: string, slug: string, projectSlug: string, allowed: Role[]): Promise<ScopeResult & { deleted: boolean }> {
+  softDelete(
+    userId: string,
+    slug: string,
+    projectSlug: string,
+    allowed: Role[],
+  ): Promise<ScopeResult & { deleted: boolean }> {
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE},

@@ -5,7 +5,13 @@ import type { AuthUser } from '../auth/user.js';
 import { pageMeta, SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
 import { deriveSlug } from '../common/slug.js';
 import { rejectNulls } from '../common/validators.js';
-import type { CreateProjectDto, ProjectDetailDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './dto/project.dto.js';
+import type {
+  CreateProjectDto,
+  ProjectDetailDto,
+  ProjectDto,
+  ProjectPageDto,
+  UpdateProjectDto,
+} from './dto/project.dto.js';
 import { ProjectsRepository } from './projects.repository.js';
 
 const MANAGE = REQUIRED_ROLE.manageProjects;

@@ -2,7 +2,17 @@ import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs
 import { IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { PageMeta, ListQuery } from '../../common/pagination.js';
 import { NODE_ID_PATTERN } from '../../common/slug.js';
-import { Description, LIMITS, Metadata, Name, NodeIds, QueryBool, QueryInt, Tags, Uuid } from '../../common/validators.js';
+import {
+  Description,
+  LIMITS,
+  Metadata,
+  Name,
+  NodeIds,
+  QueryBool,
+  QueryInt,
+  Tags,
+  Uuid,
+} from '../../common/validators.js';
 
 export class CreateCollectionDto {
   @Name({ description: 'Unique among the live collections of the project' })
@@ -74,7 +84,8 @@ export class CollectionDto {
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
   @ApiProperty({ format: 'uuid' }) projectId: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: standalone' }) datasetId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: standalone' }) datasetId:
+    string | null;
   @ApiPropertyOptional({ type: [String], description: 'Node ids in insertion order (left out with members=false)' })
   members?: string[];
   @ApiProperty({ description: 'Exact number of members' }) memberCount: number;

@@ -55,7 +55,8 @@ export class DatasetListItemDto {
   @ApiProperty({ example: 'training-v2' }) name: string;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
   @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ type: [CollectionRefDto], description: 'Its live collections by name' }) collections: CollectionRefDto[];
+  @ApiProperty({ type: [CollectionRefDto], description: 'Its live collections by name' })
+  collections: CollectionRefDto[];
   @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
   @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
 }

@@ -55,4 +55,3 @@ export class MemberDto {
 export class MemberPageDto extends PageMeta {
   @ApiProperty({ type: [MemberDto] }) members: MemberDto[];
 }
-
