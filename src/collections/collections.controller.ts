@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import { ApiProjectParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
 import type { ProjectPath } from '../auth/access.js';
 import { CollectionsService } from './collections.service.js';
@@ -22,6 +23,7 @@ import {
 
 @ApiTags('collections')
 @ApiBearerAuth()
+@ApiProjectParams()
 @Controller('namespaces/:slug/projects/:projectSlug/collections')
 export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}

@@ -22,6 +22,8 @@ export function dataSourceOptions(db: DatabaseConfig, logger?: Logger): DataSour
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     installExtensions: false,
+    // Generated uuid columns default to gen_random_uuid(), core since PostgreSQL 13 (PGlite has no uuid-ossp).
+    uuidExtension: 'pgcrypto' as const,
     logger,
     maxQueryExecutionTime: SLOW_STATEMENT_MS,
   };

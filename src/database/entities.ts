@@ -1,5 +1,14 @@
+import { CollectionEntity, CollectionMemberEntity } from '#src/collections/collection.entity.js';
+import { DatasetEntity } from '#src/datasets/dataset.entity.js';
 import { NamespaceEntity, NamespaceMemberEntity } from '#src/namespaces/namespace.entity.js';
 import { ProjectEntity } from '#src/projects/project.entity.js';
 
 /** Every entity: they describe the schema for `migration:generate`; queries are hand-written SQL. */
-export const ENTITIES = [NamespaceEntity, NamespaceMemberEntity, ProjectEntity];
+export const ENTITIES = [
+  NamespaceEntity,
+  NamespaceMemberEntity,
+  ProjectEntity,
+  DatasetEntity,
+  CollectionEntity,
+  CollectionMemberEntity,
+];

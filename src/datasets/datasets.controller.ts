@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import { ApiProjectParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
 import type { ProjectPath } from '../auth/access.js';
 import { DatasetsService } from './datasets.service.js';
@@ -19,6 +20,7 @@ import {
 
 @ApiTags('datasets')
 @ApiBearerAuth()
+@ApiProjectParams()
 @Controller('namespaces/:slug/projects/:projectSlug/datasets')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}

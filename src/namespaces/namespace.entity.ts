@@ -4,7 +4,7 @@ import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm
 @Entity('namespace')
 @Index('uq_namespace_slug', ['slug'], { unique: true, where: 'deleted_at IS NULL' })
 export class NamespaceEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'pk_namespace' })
+  @PrimaryColumn({ type: 'uuid', generated: 'uuid', primaryKeyConstraintName: 'pk_namespace' })
   id: string;
 
   @Column({ type: 'varchar', length: 64 })

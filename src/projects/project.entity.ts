@@ -9,7 +9,7 @@ export class ProjectEntity {
   @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_project' })
   namespaceId: string;
 
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()', primaryKeyConstraintName: 'pk_project' })
+  @PrimaryColumn({ type: 'uuid', generated: 'uuid', primaryKeyConstraintName: 'pk_project' })
   id: string;
 
   @Column({ type: 'varchar', length: 64 })

@@ -1,0 +1,79 @@
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { DatasetEntity } from '#src/datasets/dataset.entity.js';
+import { ProjectEntity } from '#src/projects/project.entity.js';
+
+/** A named, ordered set of node ids. The schema mirrors migrations/; the repository uses SQL. */
+@Entity('collection')
+@Check('ck_collection_member_count', 'member_count >= 0')
+@Index('uq_collection_name', ['namespaceId', 'projectId', 'name'], { unique: true, where: 'deleted_at IS NULL' })
+@Index('ix_collection_dataset', ['namespaceId', 'datasetId'], {
+  where: 'deleted_at IS NULL AND dataset_id IS NOT NULL',
+})
+@ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_collection_project' })
+@ForeignKey(() => DatasetEntity, ['namespaceId', 'projectId', 'datasetId'], ['namespaceId', 'projectId', 'id'], {
+  name: 'fk_collection_dataset',
+})
+export class CollectionEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_collection' })
+  namespaceId: string;
+
+  @PrimaryColumn({ type: 'uuid', generated: 'uuid', primaryKeyConstraintName: 'pk_collection' })
+  id: string;
+
+  @Column({ name: 'project_id', type: 'uuid' })
+  projectId: string;
+
+  @Column({ name: 'dataset_id', type: 'uuid', nullable: true })
+  datasetId: string | null;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  metadata: Record<string, unknown> | null;
+
+  @Column({ name: 'member_count', type: 'integer', default: 0 })
+  memberCount: number;
+
+  @Column({ name: 'member_seq', type: 'bigint', default: 0 })
+  memberSeq: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+}
+
+/** One node id in a collection, with its insertion position. */
+@Entity('collection_member')
+@Index('uq_collection_member_position', ['namespaceId', 'collectionId', 'position'], { unique: true })
+@ForeignKey(() => CollectionEntity, ['namespaceId', 'collectionId'], ['namespaceId', 'id'], {
+  name: 'fk_collection_member_collection',
+  onDelete: 'CASCADE',
+})
+export class CollectionMemberEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_collection_member' })
+  namespaceId: string;
+
+  @PrimaryColumn({ name: 'collection_id', type: 'uuid', primaryKeyConstraintName: 'pk_collection_member' })
+  collectionId: string;
+
+  @PrimaryColumn({ name: 'node_id', type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_collection_member' })
+  nodeId: string;
+
+  @Column({ type: 'bigint' })
+  position: string;
+
+  @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })
+  addedAt: Date;
+}

@@ -1,0 +1,39 @@
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { ProjectEntity } from '#src/projects/project.entity.js';
+
+/** A named group of collections in a project. The schema mirrors migrations/; the repository uses SQL. */
+@Entity('dataset')
+@Unique('uq_dataset_project_id', ['namespaceId', 'projectId', 'id'])
+@Index('uq_dataset_name', ['namespaceId', 'projectId', 'name'], { unique: true, where: 'deleted_at IS NULL' })
+@ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_dataset_project' })
+export class DatasetEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_dataset' })
+  namespaceId: string;
+
+  @PrimaryColumn({ type: 'uuid', generated: 'uuid', primaryKeyConstraintName: 'pk_dataset' })
+  id: string;
+
+  @Column({ name: 'project_id', type: 'uuid' })
+  projectId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  metadata: Record<string, unknown> | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+}
