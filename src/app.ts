@@ -1,10 +1,10 @@
-import { LogLevel as NestLogLevel, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, LogLevel as NestLogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
-import { AllExceptionsFilter } from './common/exception.filter.js';
+import { AllExceptionsFilter, errorBody } from './common/exception.filter.js';
 import type { AppConfig, LogLevel } from './config/config.js';
 
 /** JSON bodies above this are refused with 413. */
@@ -33,7 +33,7 @@ function parseJsonBodies(fastify: FastifyInstance): void {
       try {
         done(null, JSON.parse(body));
       } catch {
-        done(Object.assign(new Error('Request body is not valid JSON'), { statusCode: 400 }));
+        done(new BadRequestException('Request body is not valid JSON'));
       }
     },
   );
@@ -41,7 +41,15 @@ function parseJsonBodies(fastify: FastifyInstance): void {
 
 /** The whole service, ready to listen: used by main.ts, the e2e tests and the OpenAPI script. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: true,
+    // The router refuses a malformed URL before Nest sees the request: answer in the contract's shape.
+    frameworkErrors: (error: { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void reply.status(status).send(errorBody(status, status === 414 ? 'URL is too long' : 'Malformed URL'));
+    },
+  });
   parseJsonBodies(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS[config.logLevel],
@@ -54,6 +62,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
+      // One message per problem: a field's first failed rule (type before pattern or size).
+      stopAtFirstError: true,
       validationError: { target: false, value: false },
     }),
   );

@@ -33,6 +33,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: audience ?? undefined,
       secretOrKeyProvider: (_req: unknown, token: string, done: (err: Error | null, key?: string) => void) => {
         const header = jwt.decode(token, { complete: true })?.header;
+        if (!header) return done(new jwt.JsonWebTokenError('jwt malformed'));
         const key = header?.alg === 'HS256' ? secret : publicKey;
         if (!key) return done(new jwt.JsonWebTokenError('token algorithm not accepted'));
         done(null, key);

@@ -151,7 +151,8 @@ function idList(pattern: RegExp, what: string, options: FieldOptions & { example
     Matches(pattern, {
       each: true,
       message: ({ property, value }: ValidationArguments) => {
-        const bad = (value as unknown[]).filter((v) => typeof v !== 'string' || !pattern.test(v)).slice(0, 5);
+        const list: unknown[] = Array.isArray(value) ? value : [value];
+        const bad = list.filter((v) => typeof v !== 'string' || !pattern.test(v)).slice(0, 5);
         return `${property} holds invalid ${what}s: ${bad.map((v) => JSON.stringify(v)).join(', ')}`;
       },
     }),
