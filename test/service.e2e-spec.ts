@@ -1,0 +1,281 @@
+import request from 'supertest';
+import { StatementCounter } from '#src/database/statement-counter.js';
+import { TestApp, tokenFor, uid } from './harness.js';
+
+/* Service-wide behaviour (API.md, Conventions → Errors, Limits, Keys; Service routes). */
+
+const user = (): string => `u-${uid()}`;
+const MiB = 1024 * 1024;
+
+/** What must never reach a client: stack frames, driver errors, SQL. */
+const LEAKS =
+  /\bat [^\s]+ \(|\.ts:\d+|\.js:\d+|QueryFailedError|TypeORM|driverError|\bSELECT\b|\bINSERT\b|\bUPDATE\b|DELETE FROM|\bWITH\b.*\bAS\b|syntax error|duplicate key|violates|relation "|column "/i;
+
+/** The contract's error shape, and nothing that leaks internals. */
+function expectErrorBody(body: unknown, status: number): void {
+  expect(body).toEqual({
+    statusCode: status,
+    error: expect.any(String),
+    message: expect.anything(),
+  });
+  const { message } = body as { message: unknown };
+  expect(typeof message === 'string' || (Array.isArray(message) && message.every((m) => typeof m === 'string'))).toBe(
+    true,
+  );
+  expect(JSON.stringify(body)).not.toMatch(LEAKS);
+}
+
+describe('service', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /**
+   * A request the harness cannot check: routes that answer without the database although their
+   * status is not one the harness lists (unknown routes), database-decided 400s, and requests with
+   * a non-JSON content type. The statement count is returned so the test asserts it.
+   */
+  async function unchecked(
+    method: 'get' | 'post' | 'delete',
+    path: string,
+    options: { as?: string; raw?: string; contentType?: string } = {},
+  ) {
+    const counter = t.app.get(StatementCounter);
+    let req = request(t.app.getHttpServer())[method](path);
+    if (options.as) req = req.set('Authorization', `Bearer ${tokenFor(options.as)}`);
+    if (options.raw !== undefined)
+      req = req.set('Content-Type', options.contentType ?? 'application/json').send(options.raw);
+    counter.reset();
+    const res = await req;
+    return {
+      status: res.status,
+      body: res.body,
+      contentType: res.headers['content-type'],
+      statements: counter.statements,
+    };
+  }
+
+  describe('body limits', () => {
+    it('a JSON body over 5 MiB → 413 with the JSON error body, before the database', async () => {
+      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(5 * MiB) });
+      const res = await t.send('post', '/namespaces', { as: user(), raw });
+      expect(res).toEqual({
+        status: 413,
+        body: {
+          statusCode: 413,
+          error: 'Payload Too Large',
+          message: expect.stringMatching(/too large|larger than/i),
+        },
+        statements: 0,
+      });
+      expectErrorBody(res.body, 413);
+    });
+
+    it('a JSON body just under 5 MiB is read (and then validated)', async () => {
+      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(5 * MiB - 100) });
+      expect(raw.length).toBeLessThan(5 * MiB);
+      expect(await t.send('post', '/namespaces', { as: user(), raw })).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['description must be shorter than or equal to 10000 characters'],
+        },
+        statements: 0,
+      });
+    });
+  });
+
+  describe('bad bodies are 400, never 500', () => {
+    it('invalid JSON → 400 JSON error', async () => {
+      for (const raw of ['{"slug":', '{slug: "x"}', "{'slug':'x'}", 'not json', '{"a":1}}']) {
+        const res = await t.send('post', '/namespaces', { as: user(), raw });
+        expect({ status: res.status, statements: res.statements }).toEqual({ status: 400, statements: 0 });
+        expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.anything() });
+        expectErrorBody(res.body, 400);
+      }
+    });
+
+    it('a JSON array, string, number or null as the body of POST /namespaces → 400', async () => {
+      for (const raw of ['[]', '[{"slug":"x"}]', '"ns-x"', '42', 'true', 'null']) {
+        const res = await t.send('post', '/namespaces', { as: user(), raw });
+        expect({ status: res.status, statements: res.statements }).toEqual({ status: 400, statements: 0 });
+        expectErrorBody(res.body, 400);
+        expect(res.body.error).toBe('Bad Request');
+        expect(Array.isArray(res.body.message)).toBe(true);
+      }
+    });
+
+    it('a JSON array as the body of a PATCH or PUT → 400', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      for (const [method, path] of [
+        ['patch', `/namespaces/${slug}`],
+        ['put', `/namespaces/${slug}/members/${user()}`],
+        ['post', `/namespaces/${slug}/projects`],
+      ] as const) {
+        const res = await t.send(method, path, { as: alice, raw: '[1]' });
+        expect({ status: res.status, statements: res.statements }).toEqual({ status: 400, statements: 0 });
+        expectErrorBody(res.body, 400);
+      }
+    });
+
+    it('an empty JSON body on a POST that needs one → 400', async () => {
+      const res = await t.send('post', '/namespaces', { as: user(), raw: '' });
+      expect({ status: res.status, statements: res.statements }).toEqual({ status: 400, statements: 0 });
+      expectErrorBody(res.body, 400);
+    });
+
+    it('a body that is not JSON at all → a 4xx JSON error', async () => {
+      for (const contentType of ['application/xml', 'text/plain']) {
+        const res = await unchecked('post', '/namespaces', { as: user(), raw: '<slug>x</slug>', contentType });
+        expect([400, 415]).toContain(res.status);
+        expect(res.contentType).toMatch(/^application\/json/);
+        expect(res.statements).toBe(0);
+        expectErrorBody(res.body, res.status);
+      }
+    });
+
+    it('a NUL character in a body string → 400, never 500', async () => {
+      const alice = user();
+      for (const body of [
+        { slug: `ns-${uid()}`, name: 'a\u0000b' },
+        { slug: `ns-${uid()}`, description: 'x\u0000' },
+        { slug: `ns-${uid()}`, metadata: { k: 'v\u0000' } },
+      ]) {
+        const res = await unchecked('post', '/namespaces', { as: alice, raw: JSON.stringify(body) });
+        expect(res.status).toBe(400);
+        expect(res.statements).toBeLessThanOrEqual(1);
+        expectErrorBody(res.body, 400);
+      }
+      expect((await t.get('/namespaces', alice)).body.total).toBe(0);
+    });
+  });
+
+  describe('paths', () => {
+    it('an unknown route → 404 JSON', async () => {
+      for (const [method, path] of [
+        ['get', '/nope'],
+        ['get', '/namespaces/x/nope'],
+        ['post', '/health/live'],
+        ['delete', '/namespaces'],
+      ] as const) {
+        const res = await unchecked(method, path, { as: user() });
+        expect(res).toEqual({
+          status: 404,
+          body: { statusCode: 404, error: 'Not Found', message: `Cannot ${method.toUpperCase()} ${path}` },
+          contentType: expect.stringMatching(/^application\/json/),
+          statements: 0,
+        });
+      }
+      // Without a token too: nothing is there to protect.
+      const anonymous = await unchecked('get', '/nope');
+      expect({ status: anonymous.status, body: anonymous.body }).toEqual({
+        status: 404,
+        body: { statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' },
+      });
+    });
+
+    it('a NUL character (%00) in a path slug → 404 or 400, never 500', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      for (const path of [
+        `/namespaces/a%00b`,
+        `/namespaces/${slug}%00`,
+        `/namespaces/${slug}%00x/members`,
+        `/namespaces/${slug}/projects/p%00q`,
+        `/namespaces/${slug}/projects/p%00q/datasets/d`,
+      ]) {
+        const res = await unchecked('get', path, { as: alice });
+        expect([400, 404]).toContain(res.status);
+        expect(res.contentType).toMatch(/^application\/json/);
+        expect(res.statements).toBeLessThanOrEqual(1);
+        expectErrorBody(res.body, res.status);
+      }
+      const del = await unchecked('delete', `/namespaces/${slug}/members/bob%00`, { as: alice });
+      expect([400, 404]).toContain(del.status);
+      expectErrorBody(del.body, del.status);
+      expect((await t.get(`/namespaces/${slug}`, alice)).status).toBe(200);
+    });
+
+    it('a malformed percent-encoding in the path → 400 in the contract error shape', async () => {
+      const res = await unchecked('get', '/namespaces/a%ZZb', { as: user() });
+      expect({ status: res.status, statements: res.statements }).toEqual({ status: 400, statements: 0 });
+      expect(res.contentType).toMatch(/^application\/json/);
+      expectErrorBody(res.body, 400);
+    });
+
+    it('path segments are URL-decoded', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      const encoded = slug.replace(/^n/, '%6E').replace('-', '%2D');
+      expect(encoded).not.toBe(slug);
+      const res = await t.get(`/namespaces/${encoded}`, alice);
+      expect(res.status).toBe(200);
+      expect(res.body.slug).toBe(slug);
+    });
+  });
+
+  describe('DELETE with Content-Type: application/json and an empty body', () => {
+    it('works for a project, a member and a namespace (200)', async () => {
+      const alice = user();
+      const bob = user();
+      const slug = await t.namespace(alice, { [bob]: 'reader' });
+      const project = await t.project(slug, alice);
+      expect(await t.send('delete', project, { as: alice, raw: '' })).toEqual({
+        status: 200,
+        body: { success: true },
+        statements: 1,
+      });
+      expect(await t.send('delete', `/namespaces/${slug}/members/${bob}`, { as: alice, raw: '' })).toEqual({
+        status: 200,
+        body: { success: true },
+        statements: 1,
+      });
+      expect(await t.send('delete', `/namespaces/${slug}`, { as: alice, raw: '' })).toEqual({
+        status: 200,
+        body: { success: true },
+        statements: 1,
+      });
+      expect((await t.get(`/namespaces/${slug}`, alice)).status).toBe(404);
+    });
+
+    it('whitespace-only body counts as empty too', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      expect(await t.send('delete', `/namespaces/${slug}`, { as: alice, raw: ' \n ' })).toEqual({
+        status: 200,
+        body: { success: true },
+        statements: 1,
+      });
+    });
+  });
+
+  describe('error bodies never leak internals', () => {
+    it('constraint violations, domain errors and validation errors are clean', async () => {
+      const alice = user();
+      const bob = user();
+      const slug = await t.namespace(alice, { [bob]: 'writer' });
+      await t.project(slug, alice);
+      const answers = [
+        await t.post('/namespaces', bob, { slug }), // 409 unique slug
+        await t.post(`/namespaces/${slug}/projects`, alice, { name: 'Same' }),
+        await t.post(`/namespaces/${slug}/projects`, alice, { name: 'Same' }), // 409 unique project slug
+        await t.put(`/namespaces/${slug}/members/${alice}`, alice, { role: 'reader' }), // 409 trigger
+        await t.delete(`/namespaces/${slug}/members/${alice}`, alice), // 409 trigger
+        await t.delete(`/namespaces/${slug}`, alice), // 409 live projects
+        await t.delete(`/namespaces/${slug}`, bob), // 403
+        await t.get(`/namespaces/${slug}`, user()), // 404
+        await t.post('/namespaces', alice, { slug: 'BAD', extra: 1 }), // 400
+        await t.get('/namespaces', alice, 'pageSize=abc'), // 400
+        await t.send('get', '/me', { token: 'garbage' }), // 401
+      ];
+      expect(answers.map((a) => a.status)).toEqual([409, 201, 409, 409, 409, 409, 403, 404, 400, 400, 401]);
+      for (const answer of answers.filter((a) => a.status >= 400)) expectErrorBody(answer.body, answer.status);
+    });
+  });
+});
