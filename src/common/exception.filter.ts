@@ -68,7 +68,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return errorBody(exception.status, exception.message);
     if (exception instanceof HttpException) {
       // Nest wraps Fastify's own errors (body too large, bad media type…) as their cause.
-      return fastifyError((exception.cause ?? {})) ?? this.fromHttpException(exception);
+      return fastifyError(exception.cause ?? {}) ?? this.fromHttpException(exception);
     }
     if (exception instanceof QueryFailedError) {
       const known = this.fromDatabase(exception, request);
