@@ -69,6 +69,24 @@ export class DatasetsAndCollections1764219600000 implements MigrationInterface {
         CONSTRAINT fk_collection_member_collection FOREIGN KEY (namespace_id, collection_id)
           REFERENCES collection (namespace_id, id) ON DELETE CASCADE
       )`);
+    // A deleted dataset's collections become standalone in the statement that deletes it. A trigger
+    // rather than a CTE of that statement: its UPDATE runs after the dataset row is locked, with a
+    // fresh snapshot, so it also detaches a collection linked by a statement that committed while
+    // the delete waited for that lock.
+    await q.query(`
+      CREATE FUNCTION dataset_detach_collections() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE collection SET dataset_id = NULL, updated_at = now()
+        WHERE namespace_id = NEW.namespace_id AND dataset_id = NEW.id;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER tg_dataset_detach_collections
+      AFTER UPDATE OF deleted_at ON dataset
+      FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
+      EXECUTE FUNCTION dataset_detach_collections()`);
+
     // Members in insertion order: reads walk this index instead of sorting.
     await q.query(
       `CREATE UNIQUE INDEX uq_collection_member_position ON collection_member (namespace_id, collection_id, position)`,
@@ -79,5 +97,6 @@ export class DatasetsAndCollections1764219600000 implements MigrationInterface {
     await q.query(`DROP TABLE collection_member`);
     await q.query(`DROP TABLE collection`);
     await q.query(`DROP TABLE dataset`);
+    await q.query(`DROP FUNCTION dataset_detach_collections()`);
   }
 }

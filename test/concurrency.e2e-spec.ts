@@ -13,7 +13,7 @@ const WRITER = 'writer';
 const LONG = 120_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Deterministic shuffle (a seeded LCG), so a failure can be replayed. */
 function shuffled<T>(items: T[], seed: number): T[] {
@@ -279,6 +279,81 @@ describe('concurrency', () => {
         });
       }
       expect((await t.get(`${P}/collections/${col}`, OWNER)).body.datasetId).toBeNull();
+    },
+    LONG,
+  );
+
+  it(
+    'a dataset deleted while collections are linked to it never leaves a collection in a deleted dataset',
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const name = `race-dl-${uid()}`;
+        expect((await t.post(`${P}/datasets`, WRITER, { name })).status).toBe(201);
+        const cols = Array.from({ length: 4 }, () => `race-dl-col-${uid()}`);
+        for (const col of cols) expect((await t.post(`${P}/collections`, WRITER, { name: col })).status).toBe(201);
+        const [deleted, ...links] = await Promise.all([
+          raw('delete', `${P}/datasets/${name}`),
+          ...cols.map((col) => raw('post', `${P}/datasets/${name}/collections`, { add: [col] })),
+        ]);
+        expect(deleted).toEqual({ status: 200, body: { success: true } });
+        for (const link of links) expect([200, 404]).toContain(link.status);
+        for (const col of cols) {
+          const got = await t.get(`${P}/collections/${col}`, OWNER, 'members=false');
+          expect(got.body.datasetId).toBeNull();
+        }
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'two owners demoting each other at once: one 200, the other refused, and the namespace keeps an owner',
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const slug = await t.namespace(OWNER, { bob: 'owner' });
+        const results = await Promise.all([
+          raw('put', `/namespaces/${slug}/members/bob`, { role: 'admin' }, OWNER),
+          raw('put', `/namespaces/${slug}/members/${OWNER}`, { role: 'admin' }, 'bob'),
+        ]);
+        // Whoever goes second is either no longer an owner (403) or would leave none (409).
+        const statuses = results.map((r) => r.status).sort();
+        expect([
+          [200, 403],
+          [200, 409],
+        ]).toContainEqual(statuses);
+        const refused = results.find((r) => r.status !== 200)!;
+        expect(refused.body).toEqual(
+          refused.status === 409
+            ? { statusCode: 409, error: 'Conflict', message: `Namespace '${slug}' must keep at least one owner` }
+            : {
+                statusCode: 403,
+                error: 'Forbidden',
+                message: `Only an owner of namespace '${slug}' may grant, change or revoke the owner role`,
+              },
+        );
+        const members = await t.get(`/namespaces/${slug}/members`, OWNER);
+        const roles = members.body.members.map((m: Json) => m.role);
+        expect(roles.filter((r: string) => r === 'owner')).toHaveLength(1);
+      }
+    },
+    LONG,
+  );
+
+  it(
+    '8 clients create the same namespace slug at once: one 201, seven 409',
+    async () => {
+      const slug = `race-ns-${uid()}`;
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => raw('post', '/namespaces', { slug }, `user-${i}`)),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      for (const r of results.filter((x) => x.status === 409)) {
+        expect(r.body).toEqual({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `Namespace slug '${slug}' is already taken`,
+        });
+      }
     },
     LONG,
   );

@@ -130,8 +130,9 @@ export class DatasetsRepository {
   }
 
   /**
-   * Soft-deletes the dataset and, in the same statement, makes its collections standalone; the
-   * name is free again at once (uq_dataset_name covers live rows only).
+   * Soft-deletes the dataset; in the same statement the trigger tg_dataset_detach_collections
+   * makes its collections standalone. The name is free again at once (uq_dataset_name covers
+   * live rows only).
    */
   softDelete(
     userId: string,
@@ -147,16 +148,9 @@ export class DatasetsRepository {
          UPDATE dataset d SET deleted_at = now(), updated_at = now()
          FROM t, ns
          WHERE d.namespace_id = t.namespace_id AND d.id = t.id AND d.deleted_at IS NULL AND ns.role = ANY($5::text[])
-         RETURNING d.namespace_id, d.id
-       ),
-       detached AS (
-         UPDATE collection c SET dataset_id = NULL, updated_at = now()
-         FROM d
-         WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id
-         RETURNING 1
+         RETURNING d.id
        )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM d) AS deleted,
-              (SELECT count(*)::int FROM detached) AS detached`,
+       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM d) AS deleted`,
       [userId, slug, projectSlug, name, allowed],
     );
   }
