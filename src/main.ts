@@ -41,6 +41,12 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(E[A-Z]+|08...|28...|3D000)$/.test(code)) {
+    // Unreachable server, refused login, unknown database: one sentence, no stack.
+    console.error(`Cannot use the database in DATABASE_URL: ${(error as Error).message} (${code}).`);
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  }
   process.exit(1);
 });

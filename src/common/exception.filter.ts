@@ -32,6 +32,19 @@ export function errorBody(statusCode: number, message: string | string[]): Error
 /** SQLSTATEs that mean "try again later" rather than "the server is broken". */
 const TRANSIENT = new Set(['40001', '40P01', '55P03', '57014', '53300', '57P01', '08006', '08001']);
 
+/** Socket-level failures reaching the database server: the service is unavailable, not broken. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function databaseUnreachable(exception: unknown): boolean {
+  if (!(exception instanceof Error)) return false;
+  const code = (exception as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08') || code.startsWith('57P'))) {
+    return true;
+  }
+  // pg's pool rejects a checkout that waited longer than the connect timeout with this error (no code).
+  return /timeout exceeded when trying to connect|Connection terminated/.test(exception.message);
+}
+
 /**
  * Fastify's own errors (raised while reading the body, before Nest runs) carry a statusCode;
  * give them the contract's shape and a message a client can act on.
@@ -76,6 +89,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const fromFastify = fastifyError(exception ?? {});
     if (fromFastify) return fromFastify;
+    if (databaseUnreachable(exception)) {
+      this.logger.warn(`request ${request.id}: database unreachable: ${(exception as Error).message}`);
+      return errorBody(503, 'The database is unavailable; try again');
+    }
     this.logger.error(
       `request ${request.id} ${request.method} ${request.url} failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
     );
