@@ -634,6 +634,18 @@ describe('namespaces', () => {
       });
     });
 
+    it('PUT 400 for a userId longer than a token sub may be (255)', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      expect(await t.put(`/namespaces/${slug}/members/${'x'.repeat(256)}`, alice, { role: 'reader' })).toEqual({
+        ...badRequest(['userId must be at most 255 characters']),
+        statements: 0,
+      });
+      expect((await t.put(`/namespaces/${slug}/members/${'x'.repeat(255)}`, alice, { role: 'reader' })).status).toBe(
+        200,
+      );
+    });
+
     it('PUT 403 for a writer or reader', async () => {
       const alice = user();
       const wendy = user();

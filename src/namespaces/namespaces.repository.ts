@@ -15,10 +15,11 @@ import type {
   UpdateNamespaceDto,
 } from './dto/namespace.dto.js';
 
-/** The namespace object of the contract, built from alias `n`. */
-const NAMESPACE_JSON = `json_build_object(
+/** The namespace object of the contract, built from alias `n`; `extra` adds pairs after the timestamps. */
+const namespaceJson = (extra = ''): string => `json_build_object(
     'id', n.id, 'slug', n.slug, 'name', n.name, 'description', n.description, 'metadata', n.metadata,
-    'createdAt', ${iso('n.created_at')}, 'updatedAt', ${iso('n.updated_at')})`;
+    'createdAt', ${iso('n.created_at')}, 'updatedAt', ${iso('n.updated_at')}${extra ? `, ${extra}` : ''})`;
+const NAMESPACE_JSON = namespaceJson();
 
 const MEMBER_JSON = `json_build_object('userId', m.user_id, 'role', m.role, 'createdAt', ${iso('m.created_at')})`;
 
@@ -63,7 +64,7 @@ export class NamespacesRepository {
          SELECT n.* FROM mine n ORDER BY ${orderBy(query.sort, 'n')} LIMIT $3 OFFSET $4
        )
        SELECT (SELECT count(*)::int FROM mine) AS total,
-              (SELECT ${jsonArray(`(${NAMESPACE_JSON}::jsonb || jsonb_build_object('role', n.role))`, orderBy(query.sort, 'n'))} FROM page n) AS items`,
+              (SELECT ${jsonArray(namespaceJson("'role', n.role"), orderBy(query.sort, 'n'))} FROM page n) AS items`,
       [userId, likePattern(query.q), limit, offset],
     );
   }
@@ -74,9 +75,10 @@ export class NamespacesRepository {
       this.db,
       `WITH ${NAMESPACE_SCOPE}
        SELECT ${NAMESPACE_SCOPE_COLUMNS},
-              (SELECT ${NAMESPACE_JSON}::jsonb || jsonb_build_object(
-                        'role', ns.role,
-                        'projects', (SELECT count(*)::int FROM project p WHERE p.namespace_id = n.id AND p.deleted_at IS NULL))
+              (SELECT ${namespaceJson(
+                `'role', ns.role,
+                 'projects', (SELECT count(*)::int FROM project p WHERE p.namespace_id = n.id AND p.deleted_at IS NULL)`,
+              )}
                FROM namespace n JOIN ns ON ns.id = n.id) AS namespace`,
       [userId, slug],
     );

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { requireRole, resolveScope } from '../auth/access.js';
 import { mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
@@ -15,6 +15,9 @@ import type {
   UpdateNamespaceDto,
 } from './dto/namespace.dto.js';
 import { NamespacesRepository } from './namespaces.repository.js';
+
+/** User ids are JWT `sub` claims; the guard refuses longer ones. */
+const MAX_USER_ID = 255;
 
 const MEMBER_RULES = { manage: rolesFrom(REQUIRED_ROLE.manageMembers), owners: rolesFrom(REQUIRED_ROLE.manageOwners) };
 
@@ -61,6 +64,9 @@ export class NamespacesService {
   }
 
   async putMember(user: AuthUser, slug: string, memberId: string, role: Role): Promise<MemberDto> {
+    if (memberId.length > MAX_USER_ID) {
+      throw new BadRequestException([`userId must be at most ${MAX_USER_ID} characters`]);
+    }
     const found = await this.namespaces.putMember(user.sub, slug, memberId, role, MEMBER_RULES);
     const actor = resolveScope(found, { slug });
     if (!found.member) this.refuse(actor, slug, found.current, role);

@@ -14,10 +14,12 @@ import {
 import { jsonArray, queryRow } from '../database/sql.js';
 import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
 
-/** The project object of the contract, built from alias `p`. */
-const PROJECT_JSON = `json_build_object(
+/** The project object of the contract, built from alias `p`; `extra` adds pairs after the timestamps. */
+const projectJson = (extra = ''): string => `json_build_object(
     'id', p.id, 'namespaceId', p.namespace_id, 'name', p.name, 'slug', p.slug, 'description', p.description,
-    'tags', to_json(p.tags), 'metadata', p.metadata, 'createdAt', ${iso('p.created_at')}, 'updatedAt', ${iso('p.updated_at')})`;
+    'tags', to_json(p.tags), 'metadata', p.metadata, 'createdAt', ${iso('p.created_at')},
+    'updatedAt', ${iso('p.updated_at')}${extra ? `, ${extra}` : ''})`;
+const PROJECT_JSON = projectJson();
 
 export interface NewProject {
   name: string;
@@ -83,11 +85,12 @@ export class ProjectsRepository {
       this.db,
       `WITH ${PROJECT_SCOPE}
        SELECT ${PROJECT_SCOPE_COLUMNS},
-              (SELECT ${PROJECT_JSON}::jsonb || jsonb_build_object(
-                        'datasets', (SELECT count(*)::int FROM dataset d
-                                     WHERE d.namespace_id = p.namespace_id AND d.project_id = p.id AND d.deleted_at IS NULL),
-                        'collections', (SELECT count(*)::int FROM collection c
-                                        WHERE c.namespace_id = p.namespace_id AND c.project_id = p.id AND c.deleted_at IS NULL))
+              (SELECT ${projectJson(
+                `'datasets', (SELECT count(*)::int FROM dataset d
+                              WHERE d.namespace_id = p.namespace_id AND d.project_id = p.id AND d.deleted_at IS NULL),
+                 'collections', (SELECT count(*)::int FROM collection c
+                                 WHERE c.namespace_id = p.namespace_id AND c.project_id = p.id AND c.deleted_at IS NULL)`,
+              )}
                FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id) AS project`,
       [userId, slug, projectSlug],
     );
