@@ -44,6 +44,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     trustProxy: true,
+    // Path segments carry user ids up to 255 characters (the router's default limit is 100).
+    routerOptions: { maxParamLength: 512 },
     // The router refuses a malformed URL before Nest sees the request: answer in the contract's shape.
     frameworkErrors: (error: { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
