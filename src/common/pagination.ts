@@ -1,7 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { LIMITS, QueryInt } from './validators.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { LIMITS, QueryInt, QueryOneOf, QueryTags, QueryText } from './validators.js';
 
 /** `page` (≥ 1, default 1) and `pageSize` (1–200, default 50), as every list takes them. */
 export class PageQuery {
@@ -17,26 +15,16 @@ export type Sort = (typeof SORTS)[number];
 
 /** Pagination plus sort and a name substring. */
 export class SortedQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: SORTS, default: '-createdAt', description: 'Order; prefix - for descending' })
-  @IsOptional()
-  @IsIn(SORTS, { message: `sort must be one of: ${SORTS.join(', ')}` })
+  @QueryOneOf(SORTS, '-createdAt', 'Order; prefix - for descending')
   sort: Sort = '-createdAt';
 
-  @ApiPropertyOptional({ description: 'Case-insensitive substring of the name', maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @QueryText(100, 'Case-insensitive substring of the name')
   q?: string;
 }
 
 /** Pagination plus the filters every tagged list accepts: sort, name substring, tags. */
 export class ListQuery extends SortedQuery {
-  @ApiPropertyOptional({ type: [String], description: 'Repeatable; an item must carry every tag given' })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
-  @IsArray()
-  @ArrayMaxSize(LIMITS.tags)
-  @IsString({ each: true })
+  @QueryTags('Repeatable; an item must carry every tag given')
   tag?: string[];
 }
 

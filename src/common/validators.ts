@@ -220,3 +220,54 @@ export function rejectNulls(body: object, fields: readonly string[]): void {
     .map((field) => `${field} must not be null`);
   if (problems.length > 0) throw new BadRequestException(problems);
 }
+
+/** An optional query parameter from a fixed list, with its default. */
+export function QueryOneOf<T extends string>(
+  values: readonly T[],
+  fallback: T,
+  description: string,
+): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: values as unknown as T[], default: fallback, description }),
+    IsOptional(),
+    IsIn(values, {
+      message: ({ property }: ValidationArguments) => `${property} must be one of: ${values.join(', ')}`,
+    }),
+  );
+}
+
+/** An optional free-text query parameter. */
+export function QueryText(maxLength: number, description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, maxLength, description }),
+    IsOptional(),
+    IsString(),
+    MaxLength(maxLength),
+  );
+}
+
+/** A repeatable `tag` query parameter (`?tag=a&tag=b`); one value arrives as a string. */
+export function QueryTags(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], description, maxItems: LIMITS.tags }),
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value)),
+    IsArray(),
+    ArrayMaxSize(LIMITS.tags),
+    IsString({ each: true }),
+    MaxLength(LIMITS.tagLength, { each: true, message: `each tag must be at most ${LIMITS.tagLength} characters` }),
+  );
+}
+
+/** An optional node id in the query (the member cursor); empty means "from the start". */
+export function QueryNodeId(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, pattern: NODE_ID_PATTERN.source, description }),
+    IsOptional(),
+    ValidateIf((_, value) => value !== ''),
+    IsString(),
+    Matches(NODE_ID_PATTERN, {
+      message: ({ property }: ValidationArguments) => `${property} must be a node id`,
+    }),
+  );
+}

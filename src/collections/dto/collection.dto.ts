@@ -1,7 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { PageMeta, ListQuery } from '../../common/pagination.js';
-import { NODE_ID_PATTERN } from '../../common/slug.js';
 import {
   Description,
   LIMITS,
@@ -9,6 +7,7 @@ import {
   Name,
   NodeIds,
   QueryBool,
+  QueryNodeId,
   QueryInt,
   Tags,
   Uuid,
@@ -66,11 +65,7 @@ export class MemberListQuery {
   @QueryInt(1, LIMITS.pageSize, 50, 'Items per page, at most 200 (page form)')
   pageSize?: number;
 
-  @ApiPropertyOptional({ description: 'Cursor form: the node id after which to continue (a previous nextCursor)' })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== '')
-  @IsString()
-  @Matches(NODE_ID_PATTERN, { message: 'after must be a node id' })
+  @QueryNodeId('Cursor form: the node id after which to continue (a previous nextCursor)')
   after?: string;
 
   @QueryInt(1, LIMITS.cursorLimit, 100, 'Cursor form: items to return, at most 1000')
