@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { signToken } from './auth/tokens.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { withDevSecret } from './config/dev-secret.js';
+import { lockDataDir } from './database/data-dir-lock.js';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -17,6 +18,8 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
 
+  // Before Nest starts, so a second process on the same DATA_DIR stops with one sentence.
+  if (config.database.kind === 'embedded' && config.database.dataDir !== null) lockDataDir(config.database.dataDir);
   const app = await createApp(config);
   await app.listen(config.port, config.host);
 
@@ -41,6 +44,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(1);
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^(E[A-Z]+|08...|28...|3D000)$/.test(code)) {
     // Unreachable server, refused login, unknown database: one sentence, no stack.

@@ -5,6 +5,7 @@ import { PGliteDriver } from 'typeorm-pglite';
 import { DatabaseConfig } from '#src/config/config.js';
 import { ENTITIES } from '#src/database/entities.js';
 import { MIGRATIONS } from '#migrations/index.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** Statements slower than this are logged as warnings. */
 const SLOW_STATEMENT_MS = 1000;
@@ -32,6 +33,7 @@ export function dataSourceOptions(db: DatabaseConfig, logger?: Logger): DataSour
     if (db.dataDir !== null) {
       dataDir = join(db.dataDir, 'pgdata');
       mkdirSync(dataDir, { recursive: true });
+      lockDataDir(db.dataDir);
     }
     // PGlite writes through to DATA_DIR before a statement returns, so a 2xx survives kill -9.
     return { ...common, driver: new PGliteDriver({ dataDir, relaxedDurability: false }).driver };
