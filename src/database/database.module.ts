@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { dataSourceOptions } from './data-source.js';
+import { EmbeddedMaintenance } from './embedded-maintenance.js';
 import { StatementCounter } from './statement-counter.js';
 
 /** Counts statements for the whole process; the e2e tests read it to prove one roundtrip per request. */
@@ -24,6 +25,7 @@ class StatementCounterModule {}
       }),
     }),
   ],
+  providers: [EmbeddedMaintenance],
   exports: [StatementCounterModule],
 })
 export class DatabaseModule {}

@@ -1,6 +1,9 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { Logger as TypeOrmLogger } from 'typeorm';
 
+/** Prefix of statements that maintenance (not a request) sends. */
+export const MAINTENANCE = '/* maintenance */';
+
 /**
  * TypeORM logger that counts every statement sent to the database (the e2e tests assert one per
  * request with it) and reports failed and slow statements to the application log.
@@ -8,10 +11,16 @@ import { Logger as TypeOrmLogger } from 'typeorm';
 export class StatementCounter implements TypeOrmLogger {
   private readonly logger = new NestLogger('Database');
   private count = 0;
+  private writeCount = 0;
 
   /** Statements sent since the last reset. */
   get statements(): number {
     return this.count;
+  }
+
+  /** Data-changing statements since start (never reset); embedded maintenance watches it. */
+  get writes(): number {
+    return this.writeCount;
   }
 
   reset(): void {
@@ -19,7 +28,10 @@ export class StatementCounter implements TypeOrmLogger {
   }
 
   logQuery(query: string): void {
+    // Background maintenance is not a request's statement: it is neither counted nor a write.
+    if (query.startsWith(MAINTENANCE)) return;
     this.count++;
+    if (/\b(INSERT|UPDATE|DELETE)\b/.test(query)) this.writeCount++;
     this.logger.verbose(query);
   }
 

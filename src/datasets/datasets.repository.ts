@@ -174,8 +174,8 @@ export class DatasetsRepository {
        want AS (SELECT DISTINCT w.name FROM unnest($5::text[]) AS w(name)),
        found AS (
          SELECT c.namespace_id, c.id, c.name, c.dataset_id
-         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.project_id = t.project_id
-         WHERE c.name = ANY($5::text[]) AND c.deleted_at IS NULL
+         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.project_id = t.project_id, ns
+         WHERE c.name = ANY($5::text[]) AND c.deleted_at IS NULL AND ns.role = ANY($6::text[])
          FOR NO KEY UPDATE OF c
        ),
        missing AS (SELECT w.name FROM want w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.name = w.name)),
