@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter, errorBody } from './common/exception.filter.js';
+import { RawJsonInterceptor } from './common/raw-json.js';
 import type { AppConfig, LogLevel } from './config/config.js';
 
 /** JSON bodies above this are refused with 413. */
@@ -70,6 +71,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalInterceptors(new RawJsonInterceptor());
   SwaggerModule.setup('docs', app, openApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

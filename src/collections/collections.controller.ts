@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import type { RawJson } from '../common/raw-json.js';
 import { ApiProjectParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
 import type { ProjectPath } from '../auth/access.js';
@@ -61,7 +62,7 @@ export class CollectionsController {
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Query() query: CollectionQuery,
-  ): Promise<CollectionDto> {
+  ): Promise<RawJson<CollectionDto>> {
     return this.collections.get(user, path, name, query.members !== 'false');
   }
 

@@ -140,19 +140,19 @@ export class CollectionsRepository {
     );
   }
 
-  /** The collection with all its members in order, or without them. */
+  /** The collection with all its members in order, or without them, as JSON text. */
   find(
     userId: string,
     slug: string,
     projectSlug: string,
     name: string,
     withMembers: boolean,
-  ): Promise<TargetResult & { collection: CollectionDto | null }> {
+  ): Promise<TargetResult & { collection: string | null }> {
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')}
        SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              (SELECT ${collectionJson('c', withMembers ? memberIds('c') : null)}
+              (SELECT ${collectionJson('c', withMembers ? memberIds('c') : null)}::text
                FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id) AS collection`,
       [userId, slug, projectSlug, name],
     );

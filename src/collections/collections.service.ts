@@ -4,6 +4,7 @@ import { REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { NotFoundError } from '../common/errors.js';
 import { pageMeta, SUCCESS, type SuccessDto } from '../common/pagination.js';
+import { RawJson } from '../common/raw-json.js';
 import { rejectNulls } from '../common/validators.js';
 import type { ProjectPath } from '../auth/access.js';
 import { CollectionsRepository, type TargetResult } from './collections.repository.js';
@@ -59,10 +60,10 @@ export class CollectionsService {
     return { collections: found.items, ...pageMeta(query, found.total) };
   }
 
-  async get(user: AuthUser, path: ProjectPath, name: string, withMembers: boolean): Promise<CollectionDto> {
+  async get(user: AuthUser, path: ProjectPath, name: string, withMembers: boolean): Promise<RawJson<CollectionDto>> {
     const found = await this.collections.find(user.sub, path.slug, path.projectSlug, name, withMembers);
     this.resolveTarget(found, path, name);
-    return found.collection as CollectionDto;
+    return new RawJson(found.collection as string);
   }
 
   async update(user: AuthUser, path: ProjectPath, name: string, patch: UpdateCollectionDto): Promise<CollectionDto> {

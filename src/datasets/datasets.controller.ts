@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import type { RawJson } from '../common/raw-json.js';
 import { ApiProjectParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
 import type { ProjectPath } from '../auth/access.js';
@@ -53,7 +54,7 @@ export class DatasetsController {
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
-  ): Promise<DatasetDetailDto> {
+  ): Promise<RawJson<DatasetDetailDto>> {
     return this.datasets.get(user, path, name);
   }
 

@@ -7,7 +7,7 @@ import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagi
 import { collectionJson, datasetJson, memberIds } from '../database/fragments.js';
 import { PROJECT_SCOPE, PROJECT_SCOPE_COLUMNS, TARGET_FOUND, namedTarget } from '../database/scope.js';
 import { jsonArray, queryRow } from '../database/sql.js';
-import type { DatasetDetailDto, DatasetDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
+import type { DatasetDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
 
 /** What a statement on a named dataset found: scope, the dataset itself. */
 export interface TargetResult extends ScopeResult {
@@ -80,22 +80,25 @@ export class DatasetsRepository {
     );
   }
 
-  /** The dataset with its live collections (by name), each with all its members in order. */
+  /** The dataset with its live collections (by name), each with all its members in order, as JSON text. */
   findWithCollections(
     userId: string,
     slug: string,
     projectSlug: string,
     name: string,
-  ): Promise<TargetResult & { dataset: DatasetDetailDto | null }> {
+  ): Promise<TargetResult & { dataset: string | null }> {
+    // Collections are sorted by name before their (possibly huge) JSON is built, not after.
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')}
        SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
               (SELECT ${datasetJson(
                 'd',
-                `'collections', (SELECT ${jsonArray(collectionJson('c', memberIds('c')), 'c.name')}
-                   FROM collection c WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL)`,
-              )}
+                `'collections', (SELECT coalesce(json_agg(${collectionJson('c', memberIds('c'))}), '[]') FROM (
+                   SELECT c.* FROM collection c
+                   WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL
+                   ORDER BY c.name) c)`,
+              )}::text
                FROM dataset d JOIN t ON d.namespace_id = t.namespace_id AND d.id = t.id) AS dataset`,
       [userId, slug, projectSlug, name],
     );

@@ -4,6 +4,7 @@ import { REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { pageMeta, SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
+import { RawJson } from '../common/raw-json.js';
 import { rejectNulls } from '../common/validators.js';
 import { DatasetsRepository, type TargetResult } from './datasets.repository.js';
 import type {
@@ -47,10 +48,10 @@ export class DatasetsService {
     return { datasets: found.items, ...pageMeta(query, found.total) };
   }
 
-  async get(user: AuthUser, path: ProjectPath, name: string): Promise<DatasetDetailDto> {
+  async get(user: AuthUser, path: ProjectPath, name: string): Promise<RawJson<DatasetDetailDto>> {
     const found = await this.datasets.findWithCollections(user.sub, path.slug, path.projectSlug, name);
     this.resolveTarget(found, path, name);
-    return found.dataset as DatasetDetailDto;
+    return new RawJson(found.dataset as string);
   }
 
   async update(user: AuthUser, path: ProjectPath, name: string, patch: UpdateDatasetDto): Promise<DatasetDto> {
