@@ -44,7 +44,6 @@ function parseJsonBodies(fastify: FastifyInstance): void {
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
-    trustProxy: true,
     // Path segments carry user ids up to 255 characters (the router's default limit is 100).
     routerOptions: { maxParamLength: 512 },
     // The router refuses a malformed URL before Nest sees the request: answer in the contract's shape.

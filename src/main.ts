@@ -7,16 +7,7 @@ import { withDevSecret } from './config/dev-secret.js';
 import { lockDataDir } from './database/data-dir-lock.js';
 
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = withDevSecret(loadConfig());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`Configuration error: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = withDevSecret(loadConfig());
 
   // Before Nest starts, so a second process on the same DATA_DIR stops with one sentence.
   if (config.database.kind === 'embedded' && config.database.dataDir !== null) lockDataDir(config.database.dataDir);
@@ -49,7 +40,9 @@ bootstrap().catch((error: unknown) => {
     process.exit(1);
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^(E[A-Z]+|08...|28...|3D000)$/.test(code)) {
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    console.error(`Cannot listen: ${(error as Error).message}; set PORT (and HOST) to a free address.`);
+  } else if (typeof code === 'string' && /^(E[A-Z]+|08...|28...|3D000)$/.test(code)) {
     // Unreachable server, refused login, unknown database: one sentence, no stack.
     console.error(`Cannot use the database in DATABASE_URL: ${(error as Error).message} (${code}).`);
   } else {
