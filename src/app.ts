@@ -20,6 +20,16 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** Whether a parsed JSON value holds a NUL character in any string (key or value). */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  }
+  return false;
+}
+
 /**
  * JSON bodies for every method, DELETE included (the CLI sends `{"remove": [...]}`); an empty body
  * counts as no body, so a client that always sends the JSON content type is not refused.
@@ -31,11 +41,17 @@ function parseJsonBodies(fastify: FastifyInstance): void {
     { parseAs: 'string', bodyLimit: BODY_LIMIT },
     (_request, body: string, done: (error: Error | null, value?: unknown) => void) => {
       if (body.trim() === '') return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(body));
+        parsed = JSON.parse(body);
       } catch {
-        done(new BadRequestException('Request body is not valid JSON'));
+        return done(new BadRequestException('Request body is not valid JSON'));
       }
+      // PostgreSQL text cannot hold NUL: refuse it here, as bad input, before any statement.
+      if (body.includes('\\u0000') && holdsNul(parsed)) {
+        return done(new BadRequestException(['Strings in the request body must not contain NUL characters (\\u0000)']));
+      }
+      done(null, parsed);
     },
   );
 }
@@ -53,6 +69,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     },
   });
   parseJsonBodies(adapter.getInstance());
+  // Likewise for the URL: a NUL in a path segment or query value is bad input, not a lookup.
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    if (/%00/i.test(request.url)) {
+      void reply.status(400).send(errorBody(400, ['The URL must not contain NUL characters (%00)']));
+      return;
+    }
+    done();
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS[config.logLevel],
     abortOnError: false,
