@@ -1110,4 +1110,28 @@ describe('collections', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'a big collection (40,000 members) comes back whole and in order from GET, and by dataset',
+    async () => {
+      const name = `big-${uid()}`;
+      const ds = `big-ds-${uid()}`;
+      const dataset = await t.post(`${P}/datasets`, WRITER, { name: ds });
+      await createCollection(P, { name, datasetId: dataset.body.id });
+      const ids = Array.from({ length: 40_000 }, (_, i) => `episode-${String(i).padStart(6, '0')}`);
+      for (let start = 0; start < ids.length; start += 10_000) {
+        const res = await t.post(`${P}/collections/${name}/members`, WRITER, { add: ids.slice(start, start + 10_000) });
+        expect(res.body).toEqual({ added: 10_000, total: start + 10_000 });
+      }
+      const got = await t.get(`${P}/collections/${name}`, READER);
+      expect(got.status).toBe(200);
+      expect(got.body.memberCount).toBe(40_000);
+      expect(got.body.members).toEqual(ids);
+      const byDataset = await t.get(`${P}/datasets/${ds}`, READER);
+      expect(byDataset.status).toBe(200);
+      expect(byDataset.body.collections).toHaveLength(1);
+      expect(byDataset.body.collections[0].members).toEqual(ids);
+    },
+    TIMEOUT,
+  );
 });

@@ -14,13 +14,20 @@ export class RawJson<T = unknown> {
   constructor(readonly text: string) {}
 }
 
-/** Sends RawJson answers as they are, with the JSON content type. */
+/**
+ * Below this size an answer is re-serialized like every other (compact, same spacing as the rest
+ * of the API); above it, it goes out as PostgreSQL wrote it, which is valid JSON with spaces.
+ */
+const PASS_THROUGH_BYTES = 256 * 1024;
+
+/** Sends RawJson answers as they are (big ones) or as ordinary objects (small ones). */
 @Injectable()
 export class RawJsonInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       map((value: unknown) => {
         if (!(value instanceof RawJson)) return value;
+        if (value.text.length < PASS_THROUGH_BYTES) return JSON.parse(value.text) as unknown;
         void context.switchToHttp().getResponse<FastifyReply>().type('application/json; charset=utf-8');
         return value.text;
       }),
