@@ -12,6 +12,11 @@ export interface ScopePath {
   projectSlug?: string;
 }
 
+/** What a statement on a named dataset or collection found: the scope, then the row itself. */
+export interface TargetResult extends ScopeResult {
+  target_found: boolean;
+}
+
 /** The path segments that address a project (`:slug/projects/:projectSlug`). */
 export interface ProjectPath extends ScopePath {
   projectSlug: string;
@@ -34,4 +39,21 @@ export function requireRole(role: Role, min: Role, path: ScopePath): void {
   if (!atLeast(role, min)) {
     throw new ForbiddenError(`Your role in namespace '${path.slug}' is '${role}'; this needs '${min}' or above`);
   }
+}
+
+/** The 404 for a dataset or collection named in the path. */
+export function targetNotFound(kind: 'Dataset' | 'Collection', path: ProjectPath, name: string): NotFoundError {
+  return new NotFoundError(`${kind} '${name}' not found in project '${path.slug}/${path.projectSlug}'`);
+}
+
+/** 404 for a missing namespace, project, then the named dataset or collection; returns the caller's role. */
+export function resolveTarget(
+  found: TargetResult,
+  path: ProjectPath,
+  kind: 'Dataset' | 'Collection',
+  name: string,
+): Role {
+  const role = resolveScope(found, path);
+  if (!found.target_found) throw targetNotFound(kind, path, name);
+  return role;
 }

@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ScopeResult } from '../auth/access.js';
+import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
 import { likePattern, orderBy, pageWindow } from '../common/pagination.js';
 import { collectionJson, memberIds } from '../database/fragments.js';
-import { PROJECT_SCOPE, PROJECT_SCOPE_COLUMNS, TARGET_FOUND, iso, namedTarget } from '../database/scope.js';
+import {
+  PROJECT_SCOPE,
+  softDeleteTarget,
+  PROJECT_SCOPE_COLUMNS,
+  TARGET_FOUND,
+  iso,
+  namedTarget,
+} from '../database/scope.js';
 import { jsonArray, queryRow } from '../database/sql.js';
 import type {
   CollectionDto,
@@ -14,11 +21,6 @@ import type {
   MemberEntryDto,
   UpdateCollectionDto,
 } from './dto/collection.dto.js';
-
-/** What a statement on a named collection found: scope, the collection itself. */
-export interface TargetResult extends ScopeResult {
-  target_found: boolean;
-}
 
 export interface NewCollection {
   name: string;
@@ -41,6 +43,17 @@ const DATASET_BY_ID = (param: string): string => `ds AS (
     SELECT d.id FROM dataset d JOIN pr ON d.namespace_id = pr.namespace_id AND d.project_id = pr.id
     WHERE d.id = ${param}::uuid AND d.deleted_at IS NULL
     FOR SHARE OF d
+  )`;
+
+/**
+ * CTE `c`: the collection `t` with its count and next position, locked when the caller's role is
+ * in `$6`, so member changes to one collection queue up and see its latest `member_count`.
+ */
+const LOCKED_COLLECTION = `c AS (
+    SELECT c.namespace_id, c.id, c.member_count, c.member_seq
+    FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id, ns
+    WHERE c.deleted_at IS NULL AND ns.role = ANY($6::text[])
+    FOR NO KEY UPDATE OF c
   )`;
 
 /**
@@ -202,18 +215,7 @@ export class CollectionsRepository {
     name: string,
     allowed: Role[],
   ): Promise<TargetResult & { deleted: boolean }> {
-    return queryRow(
-      this.db,
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
-       c AS (
-         UPDATE collection c SET deleted_at = now(), updated_at = now()
-         FROM t, ns
-         WHERE c.namespace_id = t.namespace_id AND c.id = t.id AND c.deleted_at IS NULL AND ns.role = ANY($5::text[])
-         RETURNING c.id
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM c) AS deleted`,
-      [userId, slug, projectSlug, name, allowed],
-    );
+    return queryRow(this.db, softDeleteTarget('collection'), [userId, slug, projectSlug, name, allowed]);
   }
 
   /**
@@ -231,12 +233,7 @@ export class CollectionsRepository {
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
-       c AS (
-         SELECT c.namespace_id, c.id, c.member_count, c.member_seq
-         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id, ns
-         WHERE c.deleted_at IS NULL AND ns.role = ANY($6::text[])
-         FOR NO KEY UPDATE OF c
-       ),
+       ${LOCKED_COLLECTION},
        ids AS (${DISTINCT_IDS('$5')}),
        ins AS (
          INSERT INTO collection_member (namespace_id, collection_id, node_id, position)
@@ -272,12 +269,7 @@ export class CollectionsRepository {
     return queryRow(
       this.db,
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
-       c AS (
-         SELECT c.namespace_id, c.id, c.member_count
-         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id, ns
-         WHERE c.deleted_at IS NULL AND ns.role = ANY($6::text[])
-         FOR NO KEY UPDATE OF c
-       ),
+       ${LOCKED_COLLECTION},
        del AS (
          DELETE FROM collection_member m USING c
          WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id AND m.node_id = ANY($5::text[])

@@ -1,13 +1,12 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { requireRole, resolveScope } from '../auth/access.js';
-import { REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
+import { requireRole, resolveScope, resolveTarget, targetNotFound, type ProjectPath } from '../auth/access.js';
+import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { NotFoundError } from '../common/errors.js';
 import { pageMeta, SUCCESS, type SuccessDto } from '../common/pagination.js';
 import { RawJson } from '../common/raw-json.js';
 import { rejectNulls } from '../common/validators.js';
-import type { ProjectPath } from '../auth/access.js';
-import { CollectionsRepository, type TargetResult } from './collections.repository.js';
+import { CollectionsRepository } from './collections.repository.js';
 import type {
   AddMembersResultDto,
   CollectionDto,
@@ -62,37 +61,37 @@ export class CollectionsService {
 
   async get(user: AuthUser, path: ProjectPath, name: string, withMembers: boolean): Promise<RawJson<CollectionDto>> {
     const found = await this.collections.find(user.sub, path.slug, path.projectSlug, name, withMembers);
-    this.resolveTarget(found, path, name);
+    resolveTarget(found, path, 'Collection', name);
     return new RawJson(found.collection as string);
   }
 
   async update(user: AuthUser, path: ProjectPath, name: string, patch: UpdateCollectionDto): Promise<CollectionDto> {
     rejectNulls(patch, ['name', 'tags']);
     const found = await this.collections.update(user.sub, path.slug, path.projectSlug, name, patch, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
+    requireRole(resolveTarget(found, path, 'Collection', name), WRITE, path);
     if (!found.dataset_found) throw this.datasetNotFound(path, patch.datasetId);
-    if (!found.collection) throw this.notFound(path, name); // deleted by someone else meanwhile
+    if (!found.collection) throw targetNotFound('Collection', path, name); // deleted by someone else meanwhile
     return found.collection;
   }
 
   async remove(user: AuthUser, path: ProjectPath, name: string): Promise<SuccessDto> {
     const found = await this.collections.softDelete(user.sub, path.slug, path.projectSlug, name, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
-    if (!found.deleted) throw this.notFound(path, name);
+    requireRole(resolveTarget(found, path, 'Collection', name), WRITE, path);
+    if (!found.deleted) throw targetNotFound('Collection', path, name);
     return SUCCESS;
   }
 
   async addMembers(user: AuthUser, path: ProjectPath, name: string, ids: string[]): Promise<AddMembersResultDto> {
     const found = await this.collections.addMembers(user.sub, path.slug, path.projectSlug, name, ids, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
-    if (!found.changed) throw this.notFound(path, name);
+    requireRole(resolveTarget(found, path, 'Collection', name), WRITE, path);
+    if (!found.changed) throw targetNotFound('Collection', path, name);
     return { added: found.added, total: found.total };
   }
 
   async removeMembers(user: AuthUser, path: ProjectPath, name: string, ids: string[]): Promise<RemoveMembersResultDto> {
     const found = await this.collections.removeMembers(user.sub, path.slug, path.projectSlug, name, ids, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
-    if (!found.changed) throw this.notFound(path, name);
+    requireRole(resolveTarget(found, path, 'Collection', name), WRITE, path);
+    if (!found.changed) throw targetNotFound('Collection', path, name);
     return { removed: found.removed, total: found.total };
   }
 
@@ -111,7 +110,7 @@ export class CollectionsService {
       const after = query.after || null;
       const limit = query.limit ?? 100;
       const found = await this.collections.listMembersAfter(user.sub, path.slug, path.projectSlug, name, after, limit);
-      this.resolveTarget(found, path, name);
+      resolveTarget(found, path, 'Collection', name);
       if (!found.cursor_found) {
         throw new BadRequestException([`after: node id '${after}' is not a member of collection '${name}'`]);
       }
@@ -123,19 +122,8 @@ export class CollectionsService {
       limit: page.pageSize,
       offset: (page.page - 1) * page.pageSize,
     });
-    this.resolveTarget(found, path, name);
+    resolveTarget(found, path, 'Collection', name);
     return { members: found.items, ...pageMeta(page, found.total) };
-  }
-
-  /** 404 for a missing namespace, project or collection; returns the caller's role. */
-  private resolveTarget(found: TargetResult, path: ProjectPath, name: string): Role {
-    const role = resolveScope(found, path);
-    if (!found.target_found) throw this.notFound(path, name);
-    return role;
-  }
-
-  private notFound(path: ProjectPath, name: string): NotFoundError {
-    return new NotFoundError(`Collection '${name}' not found in project '${path.slug}/${path.projectSlug}'`);
   }
 
   private datasetNotFound(path: ProjectPath, id: string | null | undefined): NotFoundError {

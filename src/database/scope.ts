@@ -45,3 +45,18 @@ export function namedTarget(table: 'dataset' | 'collection', lock = ''): string 
 
 /** Output column: whether `t` found the named row. */
 export const TARGET_FOUND = `EXISTS (SELECT 1 FROM t) AS target_found`;
+
+/**
+ * The whole soft delete of the row `t` found: `$5` holds the roles allowed to delete. Answers the
+ * scope columns, `target_found` and `deleted` (false also when someone deleted it meanwhile).
+ */
+export function softDeleteTarget(table: 'dataset' | 'collection'): string {
+  return `WITH ${PROJECT_SCOPE}, ${namedTarget(table)},
+    gone AS (
+      UPDATE ${table} x SET deleted_at = now(), updated_at = now()
+      FROM t, ns
+      WHERE x.namespace_id = t.namespace_id AND x.id = t.id AND x.deleted_at IS NULL AND ns.role = ANY($5::text[])
+      RETURNING x.id
+    )
+    SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM gone) AS deleted`;
+}

@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ScopeResult } from '../auth/access.js';
+import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
 import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagination.js';
 import { collectionJson, datasetJson, memberIds } from '../database/fragments.js';
-import { PROJECT_SCOPE, PROJECT_SCOPE_COLUMNS, TARGET_FOUND, namedTarget } from '../database/scope.js';
+import {
+  PROJECT_SCOPE,
+  softDeleteTarget,
+  PROJECT_SCOPE_COLUMNS,
+  TARGET_FOUND,
+  namedTarget,
+} from '../database/scope.js';
 import { jsonArray, queryRow } from '../database/sql.js';
 import type { DatasetDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
-
-/** What a statement on a named dataset found: scope, the dataset itself. */
-export interface TargetResult extends ScopeResult {
-  target_found: boolean;
-}
 
 export interface NewDataset {
   name: string;
@@ -144,18 +145,7 @@ export class DatasetsRepository {
     name: string,
     allowed: Role[],
   ): Promise<TargetResult & { deleted: boolean }> {
-    return queryRow(
-      this.db,
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')},
-       d AS (
-         UPDATE dataset d SET deleted_at = now(), updated_at = now()
-         FROM t, ns
-         WHERE d.namespace_id = t.namespace_id AND d.id = t.id AND d.deleted_at IS NULL AND ns.role = ANY($5::text[])
-         RETURNING d.id
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM d) AS deleted`,
-      [userId, slug, projectSlug, name, allowed],
-    );
+    return queryRow(this.db, softDeleteTarget('dataset'), [userId, slug, projectSlug, name, allowed]);
   }
 
   /**

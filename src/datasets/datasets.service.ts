@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole, resolveScope, type ProjectPath } from '../auth/access.js';
-import { REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
+import { requireRole, resolveScope, resolveTarget, targetNotFound, type ProjectPath } from '../auth/access.js';
+import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { pageMeta, SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
 import { RawJson } from '../common/raw-json.js';
 import { rejectNulls } from '../common/validators.js';
-import { DatasetsRepository, type TargetResult } from './datasets.repository.js';
+import { DatasetsRepository } from './datasets.repository.js';
 import type {
   CreateDatasetDto,
   DatasetDetailDto,
@@ -50,28 +50,28 @@ export class DatasetsService {
 
   async get(user: AuthUser, path: ProjectPath, name: string): Promise<RawJson<DatasetDetailDto>> {
     const found = await this.datasets.findWithCollections(user.sub, path.slug, path.projectSlug, name);
-    this.resolveTarget(found, path, name);
+    resolveTarget(found, path, 'Dataset', name);
     return new RawJson(found.dataset as string);
   }
 
   async update(user: AuthUser, path: ProjectPath, name: string, patch: UpdateDatasetDto): Promise<DatasetDto> {
     rejectNulls(patch, ['name', 'tags']);
     const found = await this.datasets.update(user.sub, path.slug, path.projectSlug, name, patch, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
-    if (!found.dataset) throw this.notFound(path, name); // deleted by someone else meanwhile
+    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
+    if (!found.dataset) throw targetNotFound('Dataset', path, name); // deleted by someone else meanwhile
     return found.dataset;
   }
 
   async remove(user: AuthUser, path: ProjectPath, name: string): Promise<SuccessDto> {
     const found = await this.datasets.softDelete(user.sub, path.slug, path.projectSlug, name, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
-    if (!found.deleted) throw this.notFound(path, name);
+    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
+    if (!found.deleted) throw targetNotFound('Dataset', path, name);
     return SUCCESS;
   }
 
   async link(user: AuthUser, path: ProjectPath, name: string, collections: string[]): Promise<LinkResultDto> {
     const found = await this.datasets.link(user.sub, path.slug, path.projectSlug, name, collections, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
+    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
     if (found.missing) {
       throw new NotFoundError(
         `Collections not found in project '${path.slug}/${path.projectSlug}': ${quoteList(found.missing)}; nothing was changed`,
@@ -87,18 +87,7 @@ export class DatasetsService {
 
   async unlink(user: AuthUser, path: ProjectPath, name: string, collections: string[]): Promise<UnlinkResultDto> {
     const found = await this.datasets.unlink(user.sub, path.slug, path.projectSlug, name, collections, WRITERS);
-    requireRole(this.resolveTarget(found, path, name), WRITE, path);
+    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
     return { removed: found.removed, total: found.total };
-  }
-
-  /** 404 for a missing namespace, project or dataset; returns the caller's role. */
-  private resolveTarget(found: TargetResult, path: ProjectPath, name: string): Role {
-    const role = resolveScope(found, path);
-    if (!found.target_found) throw this.notFound(path, name);
-    return role;
-  }
-
-  private notFound(path: ProjectPath, name: string): NotFoundError {
-    return new NotFoundError(`Dataset '${name}' not found in project '${path.slug}/${path.projectSlug}'`);
   }
 }
