@@ -13,7 +13,7 @@ import {
   iso,
   namedTarget,
 } from '../database/scope.js';
-import { jsonArray, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
 import type {
   CollectionDto,
   CollectionListItemDto,
@@ -189,10 +189,7 @@ export class CollectionsRepository {
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')}, ${DATASET_BY_ID('$6')},
        c AS (
          UPDATE collection c SET
-           name = CASE WHEN $5::jsonb ? 'name' THEN $5::jsonb->>'name' ELSE c.name END,
-           description = CASE WHEN $5::jsonb ? 'description' THEN $5::jsonb->>'description' ELSE c.description END,
-           tags = CASE WHEN $5::jsonb ? 'tags' THEN ARRAY(SELECT jsonb_array_elements_text($5::jsonb->'tags')) ELSE c.tags END,
-           metadata = CASE WHEN $5::jsonb ? 'metadata' THEN nullif($5::jsonb->'metadata', 'null') ELSE c.metadata END,
+           ${patchAssignments('c', '$5', ['name', 'description', 'tags', 'metadata'])},
            dataset_id = CASE WHEN $7::boolean THEN (SELECT id FROM ds) ELSE c.dataset_id END,
            updated_at = now()
          FROM t, ns

@@ -12,7 +12,7 @@ import {
   TARGET_FOUND,
   namedTarget,
 } from '../database/scope.js';
-import { jsonArray, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
 import type { DatasetDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
 
 export interface NewDataset {
@@ -119,10 +119,7 @@ export class DatasetsRepository {
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')},
        d AS (
          UPDATE dataset d SET
-           name = CASE WHEN $5::jsonb ? 'name' THEN $5::jsonb->>'name' ELSE d.name END,
-           description = CASE WHEN $5::jsonb ? 'description' THEN $5::jsonb->>'description' ELSE d.description END,
-           tags = CASE WHEN $5::jsonb ? 'tags' THEN ARRAY(SELECT jsonb_array_elements_text($5::jsonb->'tags')) ELSE d.tags END,
-           metadata = CASE WHEN $5::jsonb ? 'metadata' THEN nullif($5::jsonb->'metadata', 'null') ELSE d.metadata END,
+           ${patchAssignments('d', '$5', ['name', 'description', 'tags', 'metadata'])},
            updated_at = now()
          FROM t, ns
          WHERE d.namespace_id = t.namespace_id AND d.id = t.id AND d.deleted_at IS NULL AND ns.role = ANY($6::text[])

@@ -5,7 +5,7 @@ import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
 import { orderBy, likePattern, pageWindow, type PageQuery, type SortedQuery } from '../common/pagination.js';
 import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, iso } from '../database/scope.js';
-import { jsonArray, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
 import type {
   CreateNamespaceDto,
   MemberDto,
@@ -96,10 +96,7 @@ export class NamespacesRepository {
       `WITH ${NAMESPACE_SCOPE},
        n AS (
          UPDATE namespace n SET
-           slug = CASE WHEN $3::jsonb ? 'slug' THEN $3::jsonb->>'slug' ELSE n.slug END,
-           name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE n.name END,
-           description = CASE WHEN $3::jsonb ? 'description' THEN $3::jsonb->>'description' ELSE n.description END,
-           metadata = CASE WHEN $3::jsonb ? 'metadata' THEN nullif($3::jsonb->'metadata', 'null') ELSE n.metadata END,
+           ${patchAssignments('n', '$3', ['slug', 'name', 'description', 'metadata'])},
            updated_at = now()
          FROM ns
          WHERE n.id = ns.id AND ns.role = ANY($4::text[])

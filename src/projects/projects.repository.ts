@@ -11,7 +11,7 @@ import {
   PROJECT_SCOPE_COLUMNS,
   iso,
 } from '../database/scope.js';
-import { jsonArray, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
 import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
 
 /** The project object of the contract, built from alias `p`; `extra` adds pairs after the timestamps. */
@@ -109,11 +109,7 @@ export class ProjectsRepository {
       `WITH ${PROJECT_SCOPE},
        p AS (
          UPDATE project p SET
-           slug = CASE WHEN $4::jsonb ? 'slug' THEN $4::jsonb->>'slug' ELSE p.slug END,
-           name = CASE WHEN $4::jsonb ? 'name' THEN $4::jsonb->>'name' ELSE p.name END,
-           description = CASE WHEN $4::jsonb ? 'description' THEN $4::jsonb->>'description' ELSE p.description END,
-           tags = CASE WHEN $4::jsonb ? 'tags' THEN ARRAY(SELECT jsonb_array_elements_text($4::jsonb->'tags')) ELSE p.tags END,
-           metadata = CASE WHEN $4::jsonb ? 'metadata' THEN nullif($4::jsonb->'metadata', 'null') ELSE p.metadata END,
+           ${patchAssignments('p', '$4', ['slug', 'name', 'description', 'tags', 'metadata'])},
            updated_at = now()
          FROM pr, ns
          WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND ns.role = ANY($5::text[])
