@@ -1,4 +1,4 @@
-import { ISO, TestApp, UUID } from './harness.js';
+import { ISO, TestApp, UUID, type Json } from './harness.js';
 
 /*
  * The DreamLake CLI's flow, end to end, with exactly the request shapes it sends (API.md: `add` /
@@ -7,8 +7,6 @@ import { ISO, TestApp, UUID } from './harness.js';
  */
 
 const USER = 'cli-user';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('DreamLake CLI flow', () => {
   let t: TestApp;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp, tokenFor, uid } from './harness.js';
+import { TestApp, tokenFor, uid, type Json } from './harness.js';
 
 /*
  * Real parallel requests. The harness's statement counter is shared by all requests in flight,
@@ -12,7 +12,6 @@ const OWNER = 'alice';
 const WRITER = 'writer';
 const LONG = 120_000;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Deterministic shuffle (a seeded LCG), so a failure can be replayed. */

@@ -23,8 +23,6 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): App
   });
 }
 
-export const onServer = (): boolean => (process.env.DATABASE_URL ?? '').startsWith('postgres');
-
 /** A short random suffix: files share one database on the server run, so names must not collide. */
 export const uid = (): string => randomBytes(4).toString('hex');
 
@@ -122,3 +120,25 @@ export class TestApp {
 /** Matches an ISO-8601 UTC timestamp with milliseconds. */
 export const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 export const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  503: 'Service Unavailable',
+};
+
+/** The contract's error body, written out independently of the service's own table. */
+export const error = (statusCode: number, message: unknown) => ({ statusCode, error: REASON[statusCode], message });
+
+/** An error answer as `{status, body}`, to compare with a Reply's status and body. */
+export const answer = (status: number, message: unknown) => ({ status, body: error(status, message) });
+
+/** The validation message of a dataset or collection name. */
+export const NAME_RULE = "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit";

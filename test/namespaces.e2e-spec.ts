@@ -1,4 +1,4 @@
-import { ISO, TestApp, UUID, uid, type Reply } from './harness.js';
+import { ISO, TestApp, UUID, uid, type Reply, answer } from './harness.js';
 
 /* Namespaces and their members (API.md, Namespaces; Conventions; Roles). */
 
@@ -9,10 +9,10 @@ const SLUG_MESSAGE = (property = 'slug') =>
   `${property} must be 1-64 lowercase letters, digits or inner hyphens (^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$)`;
 const OWNER_ONLY = (slug: string) => `Only an owner of namespace '${slug}' may grant, change or revoke the owner role`;
 
-const badRequest = (message: string[]) => ({ status: 400, body: { statusCode: 400, error: 'Bad Request', message } });
-const forbidden = (message: string) => ({ status: 403, body: { statusCode: 403, error: 'Forbidden', message } });
-const notFound = (message: string) => ({ status: 404, body: { statusCode: 404, error: 'Not Found', message } });
-const conflict = (message: string) => ({ status: 409, body: { statusCode: 409, error: 'Conflict', message } });
+const badRequest = (message: string[]) => answer(400, message);
+const forbidden = (message: string) => answer(403, message);
+const notFound = (message: string) => answer(404, message);
+const conflict = (message: string) => answer(409, message);
 const needs = (slug: string, role: string, min: string) =>
   forbidden(`Your role in namespace '${slug}' is '${role}'; this needs '${min}' or above`);
 const nsNotFound = (slug: string) => notFound(`Namespace '${slug}' not found`);

@@ -1,13 +1,13 @@
-import { ISO, TestApp, UUID, uid, type Reply } from './harness.js';
+import { ISO, TestApp, UUID, uid, type Reply, answer } from './harness.js';
 
 /* Projects (API.md, Projects; Conventions; Roles). */
 
 const user = (): string => `u-${uid()}`;
 
-const badRequest = (message: string[]) => ({ status: 400, body: { statusCode: 400, error: 'Bad Request', message } });
-const forbidden = (message: string) => ({ status: 403, body: { statusCode: 403, error: 'Forbidden', message } });
-const notFound = (message: string) => ({ status: 404, body: { statusCode: 404, error: 'Not Found', message } });
-const conflict = (message: string) => ({ status: 409, body: { statusCode: 409, error: 'Conflict', message } });
+const badRequest = (message: string[]) => answer(400, message);
+const forbidden = (message: string) => answer(403, message);
+const notFound = (message: string) => answer(404, message);
+const conflict = (message: string) => answer(409, message);
 const needsAdmin = (slug: string, role: string) =>
   forbidden(`Your role in namespace '${slug}' is '${role}'; this needs 'admin' or above`);
 const nsNotFound = (slug: string) => notFound(`Namespace '${slug}' not found`);
