@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '#src/app.js';
 import { signToken } from '#src/auth/tokens.js';
 import { loadConfig } from '#src/config/config.js';
-import { StatementCounter } from '#src/database/statement-counter.js';
+import { Database } from '#src/database/database.js';
 
 /*
  * `npm run bench`: latency and throughput of the main routes, statements per request, and the
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
-  const counter = app.get(StatementCounter);
+  const counter = app.get(Database);
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const auth = { authorization: `Bearer ${signToken(config.jwt, { sub: 'bench' }, '1h')}` };
   const json = { ...auth, 'content-type': 'application/json' };
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const [route, fn] of routes) {
     const latencies: number[] = [];
-    counter.reset();
+    counter.statements = 0;
     const end = performance.now() + SECONDS * 1000;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {

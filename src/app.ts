@@ -1,89 +1,139 @@
-import { BadRequestException, LogLevel as NestLogLevel, ValidationPipe } from '@nestjs/common';
+import { constants as zlib } from 'node:zlib';
+import { BadRequestException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
+import { authenticationHook } from './auth/authenticate.hook.js';
 import { AllExceptionsFilter, errorBody } from './common/exception.filter.js';
-import { RawJsonInterceptor } from './common/raw-json.js';
-import type { AppConfig, LogLevel } from './config/config.js';
+import { serializeReply } from './common/raw-json.js';
+import { MetadataSafeValidationPipe } from './common/validation.pipe.js';
+import type { AppConfig } from './config/config.js';
+import { BODY_LIMIT, parseJsonBodies } from './http/json-body.js';
+import { createLogger, NestPinoLogger } from './http/logging.js';
+import { registerRateLimits } from './http/rate-limit.js';
+import { requestId } from './http/request-id.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
-/** JSON bodies above this are refused with 413. */
-export const BODY_LIMIT = 5 * 1024 * 1024;
+/** Headers a browser app may read from an answer when CORS is on. */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'ETag',
+  'Location',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Idempotent-Replayed',
+];
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-/** Whether a parsed JSON value holds a NUL character in any string (key or value). */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
-  }
-  return false;
-}
-
-/**
- * JSON bodies for every method, DELETE included (the CLI sends `{"remove": [...]}`); an empty body
- * counts as no body, so a client that always sends the JSON content type is not refused.
- */
-function parseJsonBodies(fastify: FastifyInstance): void {
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT },
-    (_request, body: string, done: (error: Error | null, value?: unknown) => void) => {
-      if (body.trim() === '') return done(null, undefined);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return done(new BadRequestException('Request body is not valid JSON'));
-      }
-      // PostgreSQL text cannot hold NUL: refuse it here, as bad input, before any statement.
-      if (body.includes('\\u0000') && holdsNul(parsed)) {
-        return done(new BadRequestException(['Strings in the request body must not contain NUL characters (\\u0000)']));
-      }
-      done(null, parsed);
-    },
-  );
+/** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
+function requestTimedOut(config: AppConfig) {
+  return (error: { code?: string }, socket: Socket): void => {
+    if (socket.writable && !socket.destroyed) {
+      const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const status = timeout ? 408 : 400;
+      const body = JSON.stringify(
+        errorBody(
+          status,
+          timeout
+            ? `The request did not arrive within ${config.limits.requestTimeoutMs} ms (REQUEST_TIMEOUT_MS)`
+            : 'Malformed HTTP request',
+        ),
+      );
+      socket.write(
+        `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
 }
 
 /** The whole service, ready to listen: used by main.ts, the e2e tests and the OpenAPI script. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger(config);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // Fastify's own request lines are replaced by one access line per request (onResponse below).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT,
+    requestTimeout: config.limits.requestTimeoutMs,
+    // How often Node looks for requests past their timeout (its default, 30 s, would let one run late).
+    http: { connectionsCheckingInterval: Math.min(1000, config.limits.requestTimeoutMs) },
+    clientErrorHandler: requestTimedOut(config),
     // Path segments carry user ids up to 255 characters (the router's default limit is 100).
     routerOptions: { maxParamLength: 512 },
     // The router refuses a malformed URL before Nest sees the request: answer in the contract's shape.
-    frameworkErrors: (error: { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: { statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-      void reply.status(status).send(errorBody(status, status === 414 ? 'URL is too long' : 'Malformed URL'));
+      void reply
+        .status(status)
+        .header('x-request-id', request.id)
+        .send(errorBody(status, status === 414 ? 'URL is too long' : 'Malformed URL', request.id));
     },
   });
-  parseJsonBodies(adapter.getInstance());
-  // Likewise for the URL: a NUL in a path segment or query value is bad input, not a lookup.
-  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    if (/%00/i.test(request.url)) {
-      void reply.status(400).send(errorBody(400, ['The URL must not contain NUL characters (%00)']));
-      return;
-    }
-    done();
+  const fastify = adapter.getInstance();
+  fastify.setReplySerializer(serializeReply);
+  parseJsonBodies(fastify);
+  await fastify.register(compress, {
+    threshold: 1024,
+    encodings: ['gzip', 'br', 'deflate'],
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
+  if (config.corsOrigins.length > 0) {
+    await fastify.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
+
+  // onRequest, in this order: request id and URL check, the per-address limit, the token (before
+  // any body is read), the per-caller limit.
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    // A NUL in a path segment or query value is bad input, not a lookup.
+    if (request.url.includes('%00')) throw new BadRequestException(['The URL must not contain NUL characters (%00)']);
+  });
+  let metrics: MetricsService | null = null;
+  const limits = await registerRateLimits(fastify, config, (limit) => metrics?.refused(limit));
+  fastify.addHook('onRequest', limits.perAddress);
+  fastify.addHook('onRequest', authenticationHook());
+  fastify.addHook('onRequest', limits.perCaller);
+
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS[config.logLevel],
+    logger: new NestPinoLogger(logger),
     abortOnError: false,
     bodyParser: false,
   });
+  if (config.metrics) metrics = app.get(MetricsService);
+  // One access line per request, and its latency in /metrics.
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics?.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        url: request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        sub: request.user?.sub,
+      },
+      'request',
+    );
+  });
+
   app.useGlobalPipes(
-    new ValidationPipe({
+    new MetadataSafeValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
@@ -94,12 +144,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.useGlobalInterceptors(new RawJsonInterceptor());
   SwaggerModule.setup('docs', app, openApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
-  app.enableShutdownHooks();
   return app;
 }
 

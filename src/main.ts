@@ -1,10 +1,41 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.js';
 import { signToken } from './auth/tokens.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { withDevSecret } from './config/dev-secret.js';
 import { lockDataDir } from './database/data-dir-lock.js';
+
+/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (10 s at most), close the database, exit 0. */
+function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down (in-flight requests get up to ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; exiting');
+      process.exit(0);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    app.close().then(
+      () => {
+        logger.log('stopped');
+        process.exit(0); // the 'exit' handler releases the DATA_DIR lock
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
 
 async function bootstrap(): Promise<void> {
   const config = withDevSecret(loadConfig());
@@ -12,16 +43,15 @@ async function bootstrap(): Promise<void> {
   // Before Nest starts, so a second process on the same DATA_DIR stops with one sentence.
   if (config.database.kind === 'embedded' && config.database.dataDir !== null) lockDataDir(config.database.dataDir);
   const app = await createApp(config);
+  stopOnSignals(app, new Logger('Shutdown'));
   await app.listen(config.port, config.host);
 
   const logger = new Logger('Bootstrap');
   const base = `http://localhost:${config.port}`;
-  const where = config.database.kind === 'server' ? 'PostgreSQL server' : (config.database.dataDir ?? 'memory');
-  logger.log(`DreamLake catalog listening on ${base} (database: ${where})`);
-  logger.log(`Swagger UI: ${base}/docs`);
+  logger.log(`DreamLake catalog listening on ${base} (Swagger UI: ${base}/docs)`);
   if (config.generatedSecret) {
     const token = signToken(config.jwt, { sub: 'dev', username: 'dev', name: 'Developer' }, '30d');
-    // Printed on stdout so it can be copied whatever LOG_LEVEL says.
+    // Printed on stdout as plain text so it can be copied whatever LOG_LEVEL and LOG_FORMAT say.
     console.log(
       [
         '',

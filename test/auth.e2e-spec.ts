@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { StatementCounter } from '#src/database/statement-counter.js';
-import { TEST_SECRET, TestApp, testConfig, tokenFor, uid } from './harness.js';
+import { Database } from '#src/database/database.js';
+import { TEST_SECRET, TestApp, testConfig, tokenFor, uid, checkRequestId } from './harness.js';
 
 /*
  * Authentication (API.md, Conventions → Auth; Configuration → JWT_*). Apps with other key settings
@@ -31,13 +31,18 @@ async function me(t: TestApp, token: string) {
  * test asserts it.
  */
 async function unchecked(t: TestApp, path: string, headers: Record<string, string> = {}) {
-  const counter = t.app.get(StatementCounter);
+  const counter = t.app.get(Database);
   let req = request(t.app.getHttpServer()).get(path);
   for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-  counter.reset();
+  counter.statements = 0;
   const res = await req;
+  checkRequestId(res);
   return { status: res.status, body: res.body, text: res.text, headers: res.headers, statements: counter.statements };
 }
+
+const BAD_SUB =
+  'Invalid bearer token: sub must be 1-255 characters of well-formed Unicode without control or invisible characters';
+const STRICT_HEADER = 'Invalid bearer token: the header must be exactly "Bearer <JWT>"';
 
 const meOf = (sub: string) => ({ sub, name: null, email: null, username: null, namespaces: [] });
 
@@ -123,13 +128,62 @@ describe('auth with the HS256 secret', () => {
     expect(await me(t, hs384)).toEqual(unauthorized('Invalid bearer token: token algorithm not accepted'));
   });
 
-  it('401 for a token without sub', async () => {
+  it('401 for a token without sub, or with a sub that is not a string of 1-255 characters', async () => {
     const noSub = jwt.sign({ name: 'Alice' }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
-    expect(await me(t, noSub)).toEqual(unauthorized('Invalid bearer token'));
-    const emptySub = jwt.sign({ sub: '' }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
-    expect(await me(t, emptySub)).toEqual(unauthorized('Invalid bearer token'));
-    const numericSub = jwt.sign({ sub: 42 }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
-    expect(await me(t, numericSub)).toEqual(unauthorized('Invalid bearer token'));
+    expect(await me(t, noSub)).toEqual(unauthorized('Invalid bearer token: it has no subject (sub)'));
+    for (const sub of ['', 42, 'x'.repeat(256)]) {
+      const token = jwt.sign({ sub }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+      expect(await me(t, token)).toEqual(unauthorized(BAD_SUB));
+    }
+    // 255 characters is the longest sub, counted in characters (an astral one is one, not two).
+    const longest = '😀'.repeat(255);
+    expect(await me(t, tokenFor(longest))).toEqual({ status: 200, body: meOf(longest) });
+  });
+
+  it('401 for a sub with lone surrogates, control, NUL, zero-width or bidi characters (they would alias other users)', async () => {
+    for (const sub of [
+      '\ud800',
+      '\udc00',
+      'alice\ud800',
+      'al\u0000ice',
+      'alice\u200b',
+      '\u202ealice',
+      'a\tb',
+      '\u2066x',
+    ]) {
+      expect({ sub, ...(await me(t, tokenFor(sub))) }).toEqual({ sub, ...unauthorized(BAD_SUB) });
+    }
+    // U+FFFD is a character of its own, not a stand-in for the refused ones.
+    expect(await me(t, tokenFor('\ufffd'))).toEqual({ status: 200, body: meOf('\ufffd') });
+  });
+
+  it('401 for a token without exp: tokens must expire', async () => {
+    const forever = jwt.sign({ sub: 'alice' }, TEST_SECRET, { algorithm: 'HS256' });
+    expect(await me(t, forever)).toEqual(unauthorized('Invalid bearer token: it has no expiry (exp)'));
+  });
+
+  it('401 for anything after the token in the header', async () => {
+    for (const header of [
+      `Bearer ${tokenFor('alice')} extra`,
+      `Bearer ${tokenFor('alice')} ${tokenFor('bob')}`,
+      `Bearer ${tokenFor('alice')},x`,
+    ]) {
+      const res = await unchecked(t, '/me', { Authorization: header });
+      expect({ status: res.status, body: res.body, statements: res.statements }).toEqual({
+        ...unauthorized(header.includes(',') ? 'Invalid bearer token: jwt malformed' : STRICT_HEADER),
+        statements: 0,
+      });
+    }
+    // Several spaces after the scheme, the scheme in any case, and trailing blanks (HTTP trims them) are fine.
+    const spaced = await unchecked(t, '/me', { Authorization: `bearer   ${tokenFor('alice')}` });
+    expect(spaced.status).toBe(200);
+  });
+
+  it('401 answers carry WWW-Authenticate: Bearer (RFC 6750)', async () => {
+    const missing = await unchecked(t, '/me');
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="dreamlake"');
+    const invalid = await unchecked(t, '/me', { Authorization: 'Bearer abc.def.ghi' });
+    expect(invalid.headers['www-authenticate']).toBe('Bearer realm="dreamlake", error="invalid_token"');
   });
 
   it('/health/live and /health/ready need no token', async () => {
@@ -162,7 +216,7 @@ describe('auth with the HS256 secret', () => {
     // Protected routes ask for it, health routes do not.
     expect(doc.body.paths['/me'].get.security).toEqual([{ bearer: [] }]);
     expect(doc.body.paths['/namespaces'].post.security).toEqual([{ bearer: [] }]);
-    expect(doc.body.paths['/health/live'].get.security).toBeUndefined();
+    expect(doc.body.paths['/health/live'].get.security).toEqual([]);
   });
 });
 
@@ -172,7 +226,7 @@ describe('auth with an RSA public key beside the secret', () => {
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   let t: TestApp;
   beforeAll(async () => {
-    t = await TestApp.start(testConfig({ JWT_PUBLIC_KEY: pem }));
+    t = await TestApp.start(testConfig({ JWT_PUBLIC_KEY: pem, JWT_AUDIENCE: 'catalog' }));
   });
   afterAll(async () => {
     await t.close();
@@ -180,23 +234,31 @@ describe('auth with an RSA public key beside the secret', () => {
 
   it('accepts an RS256 token signed with the configured key', async () => {
     const sub = `u-${uid()}`;
-    const token = jwt.sign({ sub, name: 'Rita' }, privateKey, { algorithm: 'RS256', expiresIn: '1h' });
+    const token = jwt.sign({ sub, name: 'Rita' }, privateKey, {
+      algorithm: 'RS256',
+      expiresIn: '1h',
+      audience: 'catalog',
+    });
     expect(await me(t, token)).toEqual({ status: 200, body: { ...meOf(sub), name: 'Rita' } });
   });
 
   it('still accepts HS256 tokens signed with the secret', async () => {
     const sub = `u-${uid()}`;
-    expect(await me(t, tokenFor(sub))).toEqual({ status: 200, body: meOf(sub) });
+    expect(await me(t, tokenFor(sub, {}, { audience: 'catalog' }))).toEqual({ status: 200, body: meOf(sub) });
   });
 
   it('401 for an RS256 token signed with a different key', async () => {
-    const token = jwt.sign({ sub: 'alice' }, stranger.privateKey, { algorithm: 'RS256', expiresIn: '1h' });
+    const token = jwt.sign({ sub: 'alice' }, stranger.privateKey, {
+      algorithm: 'RS256',
+      expiresIn: '1h',
+      audience: 'catalog',
+    });
     expect(await me(t, token)).toEqual(unauthorized('Invalid bearer token: invalid signature'));
   });
 
   it('401 for an HS256 token that uses the public key as its HMAC secret', async () => {
     const header = b64url({ alg: 'HS256', typ: 'JWT' });
-    const payload = b64url({ sub: 'alice', iat: now(), exp: now() + 3600 });
+    const payload = b64url({ sub: 'alice', iat: now(), exp: now() + 3600, aud: 'catalog' });
     const signature = createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url');
     expect(await me(t, `${header}.${payload}.${signature}`)).toEqual(
       unauthorized('Invalid bearer token: invalid signature'),
@@ -204,19 +266,27 @@ describe('auth with an RSA public key beside the secret', () => {
   });
 
   it('401 for an expired RS256 token', async () => {
-    const token = jwt.sign({ sub: 'alice', iat: now() - 120, exp: now() - 60 }, privateKey, { algorithm: 'RS256' });
+    const token = jwt.sign({ sub: 'alice', iat: now() - 120, exp: now() - 60 }, privateKey, {
+      algorithm: 'RS256',
+      audience: 'catalog',
+    });
     expect(await me(t, token)).toEqual(unauthorized('Bearer token has expired'));
   });
 
   it('401 for alg: none', async () => {
-    expect(await me(t, unsignedToken({ sub: 'alice', iat: now(), exp: now() + 3600 }))).toEqual(
+    expect(await me(t, unsignedToken({ sub: 'alice', iat: now(), exp: now() + 3600, aud: 'catalog' }))).toEqual(
       unauthorized('Invalid bearer token: jwt signature is required'),
     );
   });
 
   it('401 for an RS256 token without sub', async () => {
-    const token = jwt.sign({ name: 'Rita' }, privateKey, { algorithm: 'RS256', expiresIn: '1h' });
-    expect(await me(t, token)).toEqual(unauthorized('Invalid bearer token'));
+    const token = jwt.sign({ name: 'Rita' }, privateKey, { algorithm: 'RS256', expiresIn: '1h', audience: 'catalog' });
+    expect(await me(t, token)).toEqual(unauthorized('Invalid bearer token: it has no subject (sub)'));
+  });
+
+  it('401 for an RS256 token for another audience of the identity provider', async () => {
+    const token = jwt.sign({ sub: 'alice' }, privateKey, { algorithm: 'RS256', expiresIn: '1h', audience: 'billing' });
+    expect(await me(t, token)).toEqual(unauthorized('Invalid bearer token: jwt audience invalid. expected: catalog'));
   });
 });
 
@@ -226,7 +296,7 @@ describe('auth with an EC public key instead of the secret', () => {
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   let t: TestApp;
   beforeAll(async () => {
-    t = await TestApp.start(testConfig({ JWT_PUBLIC_KEY: pem, JWT_SECRET: '' }));
+    t = await TestApp.start(testConfig({ JWT_PUBLIC_KEY: pem, JWT_SECRET: '', JWT_ISSUER: 'https://idp.example' }));
   });
   afterAll(async () => {
     await t.close();
@@ -234,12 +304,20 @@ describe('auth with an EC public key instead of the secret', () => {
 
   it('accepts an ES256 token signed with the configured key', async () => {
     const sub = `u-${uid()}`;
-    const token = jwt.sign({ sub, email: 'e@example.com' }, privateKey, { algorithm: 'ES256', expiresIn: '1h' });
+    const token = jwt.sign({ sub, email: 'e@example.com' }, privateKey, {
+      algorithm: 'ES256',
+      expiresIn: '1h',
+      issuer: 'https://idp.example',
+    });
     expect(await me(t, token)).toEqual({ status: 200, body: { ...meOf(sub), email: 'e@example.com' } });
   });
 
   it('401 for an ES256 token signed with a different key', async () => {
-    const token = jwt.sign({ sub: 'alice' }, stranger.privateKey, { algorithm: 'ES256', expiresIn: '1h' });
+    const token = jwt.sign({ sub: 'alice' }, stranger.privateKey, {
+      algorithm: 'ES256',
+      expiresIn: '1h',
+      issuer: 'https://idp.example',
+    });
     expect(await me(t, token)).toEqual(unauthorized('Invalid bearer token: invalid signature'));
   });
 
@@ -287,6 +365,27 @@ describe('auth with JWT_ISSUER and JWT_AUDIENCE', () => {
     );
     expect(await me(t, tokenFor('alice', {}, { issuer: ISSUER }))).toEqual(
       unauthorized(`Invalid bearer token: jwt audience invalid. expected: ${AUDIENCE}`),
+    );
+  });
+});
+
+describe('auth with JWT_MAX_AGE', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start(testConfig({ JWT_MAX_AGE: '1h' }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('accepts a token younger than JWT_MAX_AGE, refuses an older one even before its exp', async () => {
+    const sub = `u-${uid()}`;
+    expect(await me(t, tokenFor(sub, { iat: now() - 60 }, { expiresIn: '1d' }))).toEqual({
+      status: 200,
+      body: meOf(sub),
+    });
+    expect(await me(t, tokenFor(sub, { iat: now() - 7200 }, { expiresIn: '1d' }))).toEqual(
+      unauthorized('Bearer token is older than JWT_MAX_AGE allows'),
     );
   });
 });

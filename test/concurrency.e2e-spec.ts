@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp, tokenFor, uid, type Json } from './harness.js';
+import { TestApp, tokenFor, uid, type Json, checkRequestId } from './harness.js';
 
 /*
  * Real parallel requests. The harness's statement counter is shared by all requests in flight,
@@ -57,6 +57,7 @@ describe('concurrency', () => {
       .set('Authorization', `Bearer ${tokenFor(as)}`);
     if (body !== undefined) req = req.send(body as object);
     const res = await req;
+    checkRequestId(res);
     return { status: res.status, body: res.body };
   }
 

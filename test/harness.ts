@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createApp } from '#src/app.js';
 import { loadConfig, type AppConfig } from '#src/config/config.js';
-import { StatementCounter } from '#src/database/statement-counter.js';
+import { Database } from '#src/database/database.js';
 
 export const TEST_SECRET = 'e2e-test-secret-that-is-long-enough';
 
@@ -36,6 +36,24 @@ export interface Reply {
   statements: number;
 }
 
+/**
+ * Every answer carries X-Request-Id and every error body the same id (API.md, Request ids): checked
+ * here for every answer of the suite, then taken out of the body so tests compare the rest.
+ */
+export function checkRequestId(res: { status: number; headers: Record<string, unknown>; body: unknown }): void {
+  const id = res.headers['x-request-id'];
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(id)) {
+    throw new Error(`answer ${res.status} without a valid X-Request-Id header: ${String(id)}`);
+  }
+  const body = res.body as { statusCode?: unknown; requestId?: unknown } | null;
+  if (res.status >= 400 && body !== null && typeof body === 'object' && 'statusCode' in body) {
+    if (body.requestId !== id) {
+      throw new Error(`error body ${JSON.stringify(body)} does not carry the answer's request id ${id}`);
+    }
+    delete body.requestId;
+  }
+}
+
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
@@ -52,14 +70,14 @@ export const DECIDED_BY_DATABASE = 1;
 export class TestApp {
   private constructor(
     readonly app: NestFastifyApplication,
-    private readonly counter: StatementCounter,
+    private readonly counter: Database,
   ) {}
 
   static async start(config: AppConfig = testConfig()): Promise<TestApp> {
     const app = await createApp(config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return new TestApp(app, app.get(StatementCounter));
+    return new TestApp(app, app.get(Database));
   }
 
   async close(): Promise<void> {
@@ -80,8 +98,9 @@ export class TestApp {
     if (token) req = req.set('Authorization', `Bearer ${token}`);
     if (options.raw !== undefined) req = req.set('Content-Type', 'application/json').send(options.raw);
     else if (options.body !== undefined) req = req.send(options.body as object);
-    this.counter.reset();
+    this.counter.statements = 0;
     const res = await req;
+    checkRequestId(res);
     const reply = { status: res.status, body: res.body, statements: this.counter.statements };
     const expected = options.statements ?? expectedStatements(reply.status);
     if (reply.statements !== expected) {

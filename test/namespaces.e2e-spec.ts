@@ -103,7 +103,7 @@ describe('namespaces', () => {
     it('400 when metadata is not an object', async () => {
       for (const metadata of ['text', 42, true, [1, 2]]) {
         expect(await t.post('/namespaces', user(), { slug: newSlug(), metadata })).toEqual({
-          ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized']),
+          ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep']),
           statements: 0,
         });
       }
@@ -112,7 +112,7 @@ describe('namespaces', () => {
     it('400 when metadata is over 64 KiB serialized', async () => {
       const metadata = { a: 'x'.repeat(64 * 1024 - 7) };
       expect(await t.post('/namespaces', user(), { slug: newSlug(), metadata })).toEqual({
-        ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized']),
+        ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep']),
         statements: 0,
       });
     });
@@ -465,7 +465,7 @@ describe('namespaces', () => {
         statements: 0,
       });
       expect(await t.patch(path, alice, { metadata: [1] })).toEqual({
-        ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized']),
+        ...badRequest(['metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep']),
         statements: 0,
       });
       expect(await t.patch(path, alice, { id: '00000000-0000-0000-0000-000000000000' })).toEqual({
@@ -638,7 +638,9 @@ describe('namespaces', () => {
       const alice = user();
       const slug = await t.namespace(alice);
       expect(await t.put(`/namespaces/${slug}/members/${'x'.repeat(256)}`, alice, { role: 'reader' })).toEqual({
-        ...badRequest(['userId must be at most 255 characters']),
+        ...badRequest([
+          'userId must be 1-255 characters of well-formed Unicode without control, zero-width or bidi-override characters',
+        ]),
         statements: 0,
       });
       expect((await t.put(`/namespaces/${slug}/members/${'x'.repeat(255)}`, alice, { role: 'reader' })).status).toBe(

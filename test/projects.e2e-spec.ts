@@ -151,10 +151,10 @@ describe('projects', () => {
       await bad({ name: 'ok', tags: ['x'.repeat(65)] }, ['each tag must be at most 64 characters']);
       await bad({ name: 'ok', tags: [''] }, ['each tag must not be empty']);
       await bad({ name: 'ok', metadata: 'not an object' }, [
-        'metadata must be a JSON object of at most 64 KiB serialized',
+        'metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep',
       ]);
       await bad({ name: 'ok', metadata: { a: 'x'.repeat(64 * 1024) } }, [
-        'metadata must be a JSON object of at most 64 KiB serialized',
+        'metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep',
       ]);
       await bad({ name: 'ok', namespaceId: ns.namespaceId }, ['property namespaceId should not exist']);
     });
@@ -427,7 +427,7 @@ describe('projects', () => {
       await bad({ slug: '-x-' }, [
         'slug must be 1-64 lowercase letters, digits or inner hyphens (^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$)',
       ]);
-      await bad({ metadata: [] }, ['metadata must be a JSON object of at most 64 KiB serialized']);
+      await bad({ metadata: [] }, ['metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep']);
       await bad({ description: 'd'.repeat(10_001) }, ['description must be shorter than or equal to 10000 characters']);
     });
 

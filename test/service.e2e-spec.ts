@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { StatementCounter } from '#src/database/statement-counter.js';
-import { TestApp, tokenFor, uid } from './harness.js';
+import { Database } from '#src/database/database.js';
+import { TestApp, tokenFor, uid, checkRequestId } from './harness.js';
 
 /* Service-wide behaviour (API.md, Conventions → Errors, Limits, Keys; Service routes). */
 
@@ -44,13 +44,14 @@ describe('service', () => {
     path: string,
     options: { as?: string; raw?: string; contentType?: string } = {},
   ) {
-    const counter = t.app.get(StatementCounter);
+    const counter = t.app.get(Database);
     let req = request(t.app.getHttpServer())[method](path);
     if (options.as) req = req.set('Authorization', `Bearer ${tokenFor(options.as)}`);
     if (options.raw !== undefined)
       req = req.set('Content-Type', options.contentType ?? 'application/json').send(options.raw);
-    counter.reset();
+    counter.statements = 0;
     const res = await req;
+    checkRequestId(res);
     return {
       status: res.status,
       body: res.body,
@@ -59,25 +60,22 @@ describe('service', () => {
     };
   }
 
-  describe('body limits', () => {
-    it('a JSON body over 5 MiB → 413 with the JSON error body, before the database', async () => {
-      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(5 * MiB) });
+  describe('body limits (256 KiB, 8 MiB on routes that carry id lists)', () => {
+    const tooLarge = (limit: string) => ({
+      status: 413,
+      body: { statusCode: 413, error: 'Payload Too Large', message: `Request body is larger than ${limit}` },
+      statements: 0,
+    });
+
+    it('a JSON body over 256 KiB on an ordinary route → 413 before the database', async () => {
+      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(256 * 1024) });
       const res = await t.send('post', '/namespaces', { as: user(), raw });
-      expect(res).toEqual({
-        status: 413,
-        body: {
-          statusCode: 413,
-          error: 'Payload Too Large',
-          message: expect.stringMatching(/too large|larger than/i),
-        },
-        statements: 0,
-      });
+      expect(res).toEqual(tooLarge('256 KiB'));
       expectErrorBody(res.body, 413);
     });
 
-    it('a JSON body just under 5 MiB is read (and then validated)', async () => {
-      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(5 * MiB - 100) });
-      expect(raw.length).toBeLessThan(5 * MiB);
+    it('a JSON body just under 256 KiB is read (and then validated)', async () => {
+      const raw = JSON.stringify({ slug: `ns-${uid()}`, description: 'd'.repeat(256 * 1024 - 100) });
       expect(await t.send('post', '/namespaces', { as: user(), raw })).toEqual({
         status: 400,
         body: {
@@ -87,6 +85,181 @@ describe('service', () => {
         },
         statements: 0,
       });
+    });
+
+    it('100,000 ids in one member add (about 2 MiB) are taken; 8 MiB is the limit of such routes', async () => {
+      const alice = user();
+      const project = await t.project(await t.namespace(alice), alice);
+      expect((await t.post(`${project}/collections`, alice, { name: 'big' })).status).toBe(201);
+      const add = Array.from({ length: 100_000 }, (_, i) => `episode-${i}`);
+      expect(await t.post(`${project}/collections/big/members`, alice, { add })).toEqual({
+        status: 200,
+        body: { added: 100_000, total: 100_000 },
+        statements: 1,
+      });
+      const over = JSON.stringify({ add: ['x'.repeat(128)].concat(Array(64 * 1024).fill('y'.repeat(128))) });
+      expect(over.length).toBeGreaterThan(8 * MiB);
+      expect(await t.send('post', `${project}/collections/big/members`, { as: alice, raw: over })).toEqual(
+        tooLarge('8 MiB'),
+      );
+      expect(
+        await t.send('post', `${project}/collections/big/members`, { as: alice, body: { add: [...add, 'one-more'] } }),
+      ).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['add must contain at most 100000 node ids per request'],
+        },
+        statements: 0,
+      });
+    });
+
+    it('an unauthenticated request is refused before its body is read: 401, not 413 or 400', async () => {
+      const raw = JSON.stringify({ add: Array(70_000).fill('y'.repeat(128)) });
+      expect(raw.length).toBeGreaterThan(8 * MiB);
+      expect(await t.send('post', '/namespaces/x/projects/y/collections/z/members', { as: null, raw })).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', message: 'Missing bearer token (Authorization: Bearer <JWT>)' },
+        statements: 0,
+      });
+      expect(await t.send('post', '/namespaces', { as: null, raw: '{not json' })).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', message: 'Missing bearer token (Authorization: Bearer <JWT>)' },
+        statements: 0,
+      });
+    });
+  });
+
+  describe('hostile bodies are 400 or 415, never 500', () => {
+    const nested = (depth: number, leaf = '1'): string => '['.repeat(depth) + leaf + ']'.repeat(depth);
+    const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+    it('JSON nested deeper than 64 levels, anywhere in the body → 400 before the database', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      for (const raw of [
+        `{"slug":"ns-${uid()}","metadata":${deepObject(5000)}}`,
+        `{"slug":"ns-${uid()}","metadata":{"a":${nested(100000)}}}`,
+        `{"name":"p","tags":${nested(5000, '"x"')}}`,
+        nested(10000),
+        `{"slug":"ns-${uid()}","x":${deepObject(64)}}`,
+      ]) {
+        const path = raw.includes('"tags"') ? `/namespaces/${slug}/projects` : '/namespaces';
+        expect(await t.send('post', path, { as: alice, raw })).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: ['The request body is nested deeper than 64 levels'],
+          },
+          statements: 0,
+        });
+      }
+    });
+
+    it('metadata may nest 32 levels, not 33', async () => {
+      const alice = user();
+      const ok = await t.send('post', '/namespaces', {
+        as: alice,
+        raw: `{"slug":"ns-${uid()}","metadata":${deepObject(32)}}`,
+      });
+      expect(ok.status).toBe(201);
+      expect(
+        await t.send('post', '/namespaces', { as: alice, raw: `{"slug":"ns-${uid()}","metadata":${deepObject(33)}}` }),
+      ).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['metadata must be a JSON object of at most 64 KiB serialized and 32 levels deep'],
+        },
+        statements: 0,
+      });
+    });
+
+    it('__proto__, constructor and prototype keys outside metadata → 400, nothing stored', async () => {
+      const alice = user();
+      const slug = `ns-${uid()}`;
+      for (const key of ['__proto__', 'constructor', 'prototype']) {
+        expect(await t.send('post', '/namespaces', { as: alice, raw: `{"slug":"${slug}","${key}":{"x":1}}` })).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: [`The key '${key}' is not allowed in a request body (except inside metadata)`],
+          },
+          statements: 0,
+        });
+      }
+      expect((await t.get(`/namespaces/${slug}`, alice)).status).toBe(404);
+    });
+
+    it('inside metadata every key is data: constructor, toString, valueOf, __proto__ are stored and returned as sent', async () => {
+      const alice = user();
+      const slug = `ns-${uid()}`;
+      const metadata =
+        '{"constructor":{"name":"x"},"toString":1,"valueOf":"v","__proto__":{"polluted":true},"hasOwnProperty":null,"prototype":[1]}';
+      const created = await t.send('post', '/namespaces', {
+        as: alice,
+        raw: `{"slug":"${slug}","metadata":${metadata}}`,
+      });
+      expect(created.status).toBe(201);
+      const expected = JSON.parse(metadata);
+      expect(Object.keys(created.body.metadata).sort()).toEqual(Object.keys(expected).sort());
+      expect(created.body.metadata).toEqual(expected);
+      const read = await t.get(`/namespaces/${slug}`, alice);
+      expect(read.body.metadata).toEqual(expected);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('a body that is not application/json → 415, before the database', async () => {
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+        const res = await unchecked('post', '/namespaces', { as: user(), raw: '{"slug":"x"}', contentType });
+        expect({ contentType, status: res.status, body: res.body, statements: res.statements }).toEqual({
+          contentType,
+          status: 415,
+          body: {
+            statusCode: 415,
+            error: 'Unsupported Media Type',
+            message: 'Request body must be JSON (Content-Type: application/json)',
+          },
+          statements: 0,
+        });
+      }
+    });
+
+    it('names made of, or holding, control, zero-width or bidi characters → 400; look-alike member ids → 400', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      for (const name of ['\u202e', 'Robotics\u200b', 'a\u0007b', '\u2066\u2069']) {
+        const res = await t.send('post', `/namespaces/${slug}/projects`, {
+          as: alice,
+          body: { name, slug: `p-${uid()}` },
+        });
+        expect(res).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: ['name must not contain control, zero-width or bidi-override characters'],
+          },
+          statements: 0,
+        });
+      }
+      for (const memberId of ['alice%E2%80%8B', '%E2%80%AEalice', 'a%07b']) {
+        expect(await t.put(`/namespaces/${slug}/members/${memberId}`, alice, { role: 'reader' })).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: [
+              'userId must be 1-255 characters of well-formed Unicode without control, zero-width or bidi-override characters',
+            ],
+          },
+          statements: 0,
+        });
+      }
     });
   });
 

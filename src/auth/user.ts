@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { WithRouteConfig } from '../common/route-config.js';
 
 /** The caller, from the verified token's claims (absent claims are null). */
 export interface AuthUser {
@@ -6,12 +7,29 @@ export interface AuthUser {
   name: string | null;
   email: string | null;
   username: string | null;
+  /** The token's `exp`, in seconds since the epoch. */
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook before the body is read; absent on public routes. */
+    user?: AuthUser;
+  }
+  interface FastifyContextConfig {
+    /** The route needs no token. */
+    public?: boolean;
+  }
 }
 
 export const IS_PUBLIC = 'isPublic';
 
-/** Marks a route that needs no token (health checks). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+/**
+ * Marks a route that needs no token (health checks, metrics): for the Fastify hook that checks
+ * tokens before the body is read, and for the guard behind it.
+ */
+export const Public = (): MethodDecorator =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), WithRouteConfig({ public: true }));
 
 /** Injects the authenticated caller. */
 export const CurrentUser = createParamDecorator(

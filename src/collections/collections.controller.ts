@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import { IdListBody } from '../http/json-body.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiProjectParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
@@ -30,6 +31,7 @@ export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
 
   @Post()
+  @IdListBody()
   @ApiOperation({ summary: 'Create a collection (writer), optionally in a dataset and with members' })
   @ApiCreatedResponse({ type: CollectionDto })
   @ApiErrors(400, 403, 404, 409)
@@ -88,6 +90,7 @@ export class CollectionsController {
   }
 
   @Post(':name/members')
+  @IdListBody()
   @HttpCode(200)
   @ApiOperation({ summary: 'Append members (writer); ids already present are skipped' })
   @ApiOkResponse({ type: AddMembersResultDto })
@@ -102,6 +105,7 @@ export class CollectionsController {
   }
 
   @Delete(':name/members')
+  @IdListBody()
   @ApiOperation({ summary: 'Remove members (writer); absent ids are ignored' })
   @ApiOkResponse({ type: RemoveMembersResultDto })
   @ApiErrors(400, 403, 404)

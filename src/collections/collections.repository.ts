@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database.js';
 import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
 import { likePattern, orderBy, pageWindow } from '../common/pagination.js';
@@ -13,7 +12,7 @@ import {
   iso,
   namedTarget,
 } from '../database/scope.js';
-import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments } from '../database/sql.js';
 import type {
   CollectionDto,
   CollectionListItemDto,
@@ -63,7 +62,7 @@ const LOCKED_COLLECTION = `c AS (
  */
 @Injectable()
 export class CollectionsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Inserts the collection (in a dataset when given) and its first members. */
   create(
@@ -73,8 +72,7 @@ export class CollectionsRepository {
     collection: NewCollection,
     allowed: Role[],
   ): Promise<ScopeResult & { dataset_found: boolean; collection: CollectionDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${DATASET_BY_ID('$8')},
        ids AS (${DISTINCT_IDS('$9')}),
        c AS (
@@ -117,8 +115,7 @@ export class CollectionsRepository {
     const { limit, offset } = pageWindow(query);
     const order = orderBy(query.sort, 'c');
     const standalone = query.standalone === undefined ? null : query.standalone === 'true';
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE},
        hits AS (
          SELECT c.* FROM collection c JOIN pr ON c.namespace_id = pr.namespace_id AND c.project_id = pr.id
@@ -161,8 +158,7 @@ export class CollectionsRepository {
     name: string,
     withMembers: boolean,
   ): Promise<TargetResult & { collection: string | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')}
        SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
               (SELECT ${collectionJson('c', withMembers ? memberIds('c') : null)}::text
@@ -184,8 +180,7 @@ export class CollectionsRepository {
     allowed: Role[],
   ): Promise<TargetResult & { dataset_found: boolean; collection: CollectionDto | null }> {
     const moves = patch.datasetId !== undefined;
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')}, ${DATASET_BY_ID('$6')},
        c AS (
          UPDATE collection c SET
@@ -212,7 +207,7 @@ export class CollectionsRepository {
     name: string,
     allowed: Role[],
   ): Promise<TargetResult & { deleted: boolean }> {
-    return queryRow(this.db, softDeleteTarget('collection'), [userId, slug, projectSlug, name, allowed]);
+    return this.db.row(softDeleteTarget('collection'), [userId, slug, projectSlug, name, allowed]);
   }
 
   /**
@@ -227,8 +222,7 @@ export class CollectionsRepository {
     ids: string[],
     allowed: Role[],
   ): Promise<TargetResult & { changed: boolean; added: number; total: number }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
        ${LOCKED_COLLECTION},
        ids AS (${DISTINCT_IDS('$5')}),
@@ -263,8 +257,7 @@ export class CollectionsRepository {
     ids: string[],
     allowed: Role[],
   ): Promise<TargetResult & { changed: boolean; removed: number; total: number }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
        ${LOCKED_COLLECTION},
        del AS (
@@ -295,8 +288,7 @@ export class CollectionsRepository {
     name: string,
     page: { limit: number; offset: number },
   ): Promise<TargetResult & { total: number; items: MemberEntryDto[] }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
        page AS (
          SELECT m.node_id, m.added_at, m.position
@@ -323,8 +315,7 @@ export class CollectionsRepository {
     after: string | null,
     limit: number,
   ): Promise<TargetResult & { cursor_found: boolean; items: MemberEntryDto[]; more: boolean }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
        cur AS (
          SELECT m.position FROM collection_member m JOIN t ON m.namespace_id = t.namespace_id AND m.collection_id = t.id

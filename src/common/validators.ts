@@ -32,10 +32,14 @@ export const LIMITS = {
   tags: 50,
   tagLength: 64,
   metadataBytes: 64 * 1024,
-  idsPerRequest: 10_000,
+  metadataDepth: 32,
+  idsPerRequest: 100_000,
   pageSize: 200,
   cursorLimit: 1000,
 } as const;
+
+/** Well-formed text without control or format (zero-width, bidi) characters. */
+const VISIBLE_TEXT = /^[^\p{Cc}\p{Cf}\p{Cs}]*$/u;
 
 type FieldOptions = { optional?: boolean; nullable?: boolean; description?: string };
 
@@ -83,6 +87,11 @@ export function DisplayName(options: FieldOptions = {}): PropertyDecorator {
     IsString(),
     Matches(/\S/, { message: ({ property }: ValidationArguments) => `${property} must not be empty` }),
     MaxLength(LIMITS.displayName),
+    // Control, zero-width and bidi characters make names that look like other names (or like nothing).
+    Matches(VISIBLE_TEXT, {
+      message: ({ property }: ValidationArguments) =>
+        `${property} must not contain control, zero-width or bidi-override characters`,
+    }),
   );
 }
 
@@ -109,21 +118,49 @@ export function Tags(options: FieldOptions = {}): PropertyDecorator {
   );
 }
 
-/** A JSON object of at most 64 KiB serialized; null clears it. */
+/** How deeply a JSON value nests (a scalar is 0, `{}` is 1), walked without recursion. */
+export function nesting(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(item))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Whether a value is acceptable `metadata`: a JSON object of at most 64 KiB serialized, 32 levels deep. */
+export function isMetadataObject(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    nesting(value) <= LIMITS.metadataDepth &&
+    Buffer.byteLength(JSON.stringify(value)) <= LIMITS.metadataBytes
+  );
+}
+
+export const METADATA_RULE = 'isMetadata';
+export const metadataMessage = (property: string): string =>
+  `${property} must be a JSON object of at most 64 KiB serialized and ${LIMITS.metadataDepth} levels deep`;
+
+/**
+ * A JSON object of at most 64 KiB serialized and 32 levels deep; null clears it. Every key is kept
+ * as sent: the validation pipe hands the client's object past class-transformer (which drops or
+ * trips over keys such as `constructor`), see MetadataSafeValidationPipe.
+ */
 export function Metadata(options: FieldOptions = {}): PropertyDecorator {
   const validator: PropertyDecorator = (target, propertyName) =>
     registerDecorator({
-      name: 'isMetadata',
+      name: METADATA_RULE,
       target: target.constructor,
       propertyName: propertyName as string,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          !Array.isArray(value) &&
-          Buffer.byteLength(JSON.stringify(value)) <= LIMITS.metadataBytes,
-        defaultMessage: ({ property }: ValidationArguments) =>
-          `${property} must be a JSON object of at most 64 KiB serialized`,
+        validate: isMetadataObject,
+        defaultMessage: ({ property }: ValidationArguments) => metadataMessage(property),
       },
     });
   return applyDecorators(
@@ -159,12 +196,12 @@ function idList(pattern: RegExp, what: string, options: FieldOptions & { example
   );
 }
 
-/** Node ids: up to 10,000 a request. */
+/** Node ids: up to 100,000 a request. */
 export function NodeIds(options: FieldOptions = {}): PropertyDecorator {
   return idList(NODE_ID_PATTERN, 'node id', { ...options, example: ['episode-0001', 'clip:42'] });
 }
 
-/** Collection names: up to 10,000 a request. */
+/** Collection names: up to 100,000 a request. */
 export function CollectionNames(options: FieldOptions = {}): PropertyDecorator {
   return idList(NAME_PATTERN, 'collection name', { ...options, example: ['front-camera-clips'] });
 }

@@ -7,7 +7,36 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.database).toEqual({ kind: 'embedded', dataDir: expect.stringMatching(/\.data$/) as unknown });
     expect(config.logLevel).toBe('info');
-    expect(config.jwt).toEqual({ secret: null, publicKey: null, issuer: null, audience: null });
+    expect(config.jwt).toEqual({ secret: null, publicKey: null, issuer: null, audience: null, maxAgeSeconds: null });
+    expect(config.limits).toEqual({
+      ratePerMinute: 6000,
+      rateLimitRedisUrl: null,
+      heavyReads: 4,
+      requestTimeoutMs: 30_000,
+    });
+    expect(config.trashRetentionDays).toBe(30);
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.metrics).toBe(true);
+  });
+
+  it('JSON logs in production or when stdout is not a terminal; LOG_FORMAT wins', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+  });
+
+  it('JWT_MAX_AGE takes seconds or a unit; CORS_ORIGINS a list or *', () => {
+    expect(loadConfig({ JWT_MAX_AGE: '24h' }).jwt.maxAgeSeconds).toBe(86_400);
+    expect(loadConfig({ JWT_MAX_AGE: '90' }).jwt.maxAgeSeconds).toBe(90);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173/' }).corsOrigins).toEqual([
+      'https://a.example',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(loadConfig({ METRICS: 'false', RATE_LIMIT_PER_MINUTE: '0' })).toMatchObject({
+      metrics: false,
+      limits: { ratePerMinute: 0 },
+    });
   });
 
   it('memory:// is a throw-away embedded database', () => {
@@ -43,6 +72,15 @@ describe('loadConfig', () => {
       'JWT_SECRET or JWT_PUBLIC_KEY must be set when DATABASE_URL points at a PostgreSQL server, so tokens are not signed with a throw-away key.',
     ],
     [{ JWT_PUBLIC_KEY: 'not a key' }, 'JWT_PUBLIC_KEY must be a PEM-encoded RSA or EC public key.'],
+    [{ JWT_MAX_AGE: 'forever' }, "JWT_MAX_AGE must be a duration such as 3600, 90s, 15m, 24h or 7d, got 'forever'."],
+    [{ LOG_FORMAT: 'xml' }, "LOG_FORMAT must be json or pretty, got 'xml'."],
+    [{ METRICS: 'maybe' }, "METRICS must be true or false, got 'maybe'."],
+    [
+      { CORS_ORIGINS: 'example.com' },
+      "CORS_ORIGINS must be '*' or comma-separated origins such as https://app.example.com, got 'example.com'.",
+    ],
+    [{ HEAVY_READS: '0' }, "HEAVY_READS must be an integer from 1 to 1000, got '0'."],
+    [{ RATE_LIMIT_REDIS_URL: 'http://x' }, "RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got 'http://x'."],
     [
       { DATABASE_URL: 'postgres://u@db/x', JWT_SECRET: 's', DB_POOL_SIZE: '0' },
       "DB_POOL_SIZE must be an integer from 1 to 1000, got '0'.",
@@ -54,7 +92,21 @@ describe('loadConfig', () => {
   it('a server database with only a public key is fine; escaped newlines are accepted', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const config = loadConfig({ DATABASE_URL: 'postgres://u@db/x', JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db/x',
+      JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'),
+      JWT_AUDIENCE: 'catalog',
+    });
     expect(config.jwt.publicKey).toBe(pem);
+  });
+
+  it('a public key without JWT_ISSUER or JWT_AUDIENCE stops the boot', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => loadConfig({ JWT_PUBLIC_KEY: pem })).toThrow(
+      new ConfigError(
+        'JWT_PUBLIC_KEY needs JWT_ISSUER or JWT_AUDIENCE (or both), so tokens your identity provider issued for other services are refused.',
+      ),
+    );
   });
 });

@@ -24,6 +24,8 @@ export interface JwtConfig {
   publicKey: string | null;
   issuer: string | null;
   audience: string | null;
+  /** Tokens older than this by `iat` (seconds) are refused; null: no limit beyond `exp`. */
+  maxAgeSeconds: number | null;
 }
 
 export interface AppConfig {
@@ -33,6 +35,24 @@ export interface AppConfig {
   database: DatabaseConfig;
   jwt: JwtConfig;
   logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  limits: LimitsConfig;
+  /** Days a deleted dataset or collection stays restorable before it is purged. */
+  trashRetentionDays: number;
+  /** Allowed browser origins (`*` for any); empty: CORS off. */
+  corsOrigins: string[];
+  metrics: boolean;
+}
+
+export interface LimitsConfig {
+  /** Requests a minute per caller (per client address before authentication: 10×); 0 turns limiting off. */
+  ratePerMinute: number;
+  /** Where rate-limit counters live: null keeps them in this process; a redis:// URL shares them between instances. */
+  rateLimitRedisUrl: string | null;
+  /** Full-member reads running at once in this instance; as many more may wait. */
+  heavyReads: number;
+  /** A request must have arrived whole (headers and body) within this. */
+  requestTimeoutMs: number;
 }
 
 /** A bad setting: the message is one sentence naming the variable and what is wrong. */
@@ -98,7 +118,73 @@ function jwt(env: Env, db: DatabaseConfig): JwtConfig {
       'JWT_SECRET or JWT_PUBLIC_KEY must be set when DATABASE_URL points at a PostgreSQL server, so tokens are not signed with a throw-away key.',
     );
   }
-  return { secret, publicKey, issuer: text(env, 'JWT_ISSUER'), audience: text(env, 'JWT_AUDIENCE') };
+  const issuer = text(env, 'JWT_ISSUER');
+  const audience = text(env, 'JWT_AUDIENCE');
+  if (publicKey !== null && issuer === null && audience === null) {
+    throw new ConfigError(
+      'JWT_PUBLIC_KEY needs JWT_ISSUER or JWT_AUDIENCE (or both), so tokens your identity provider issued for other services are refused.',
+    );
+  }
+  return { secret, publicKey, issuer, audience, maxAgeSeconds: duration(env, 'JWT_MAX_AGE') };
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration such as `90s`, `15m`, `24h`, `7d` (or plain seconds), in seconds. */
+function duration(env: Env, name: string): number | null {
+  const raw = text(env, name);
+  if (raw === null) return null;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
+  const seconds = match ? Number(match[1]) * UNIT_SECONDS[match[2] || 's'] : 0;
+  if (!match || seconds < 1 || !Number.isSafeInteger(seconds)) {
+    throw new ConfigError(`${name} must be a duration such as 3600, 90s, 15m, 24h or 7d, got '${raw}'.`);
+  }
+  return seconds;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = text(env, 'CORS_ORIGINS');
+  if (raw === null) return [];
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        `CORS_ORIGINS must be '*' or comma-separated origins such as https://app.example.com, got '${origin}'.`,
+      );
+    }
+  }
+  return origins;
+}
+
+function logFormat(env: Env): 'json' | 'pretty' {
+  const raw = text(env, 'LOG_FORMAT')?.toLowerCase();
+  if (raw === 'json' || raw === 'pretty') return raw;
+  if (raw !== undefined) throw new ConfigError(`LOG_FORMAT must be json or pretty, got '${raw}'.`);
+  return env.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty';
+}
+
+function limits(env: Env): LimitsConfig {
+  const redis = text(env, 'RATE_LIMIT_REDIS_URL');
+  if (redis !== null && !/^rediss?:\/\/.+/.test(redis)) {
+    throw new ConfigError(`RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got '${redis}'.`);
+  }
+  return {
+    ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
+    rateLimitRedisUrl: redis,
+    heavyReads: integer(env, 'HEAVY_READS', 4, 1, 1000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+  };
 }
 
 /** Reads `.env` (when present) under the real environment, which wins. */
@@ -123,5 +209,10 @@ export function loadConfig(env: Env = readEnv()): AppConfig {
     database: db,
     jwt: jwt(env, db),
     logLevel: logLevel as LogLevel,
+    logFormat: logFormat(env),
+    limits: limits(env),
+    trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 1, 36_500),
+    corsOrigins: corsOrigins(env),
+    metrics: boolean(env, 'METRICS', true),
   };
 }

@@ -14,6 +14,12 @@ describe('lockDataDir', () => {
     expect(readFileSync(join(dir, 'service.pid'), 'utf8').trim()).toBe(String(process.pid));
   });
 
+  it('creates a DATA_DIR that does not exist yet before taking it', () => {
+    const dir = join(fresh(), 'not', 'there', 'yet');
+    lockDataDir(dir);
+    expect(readFileSync(join(dir, 'service.pid'), 'utf8').trim()).toBe(String(process.pid));
+  });
+
   it('refuses a directory held by a running process', () => {
     const dir = fresh();
     writeFileSync(join(dir, 'service.pid'), `${process.ppid}\n`);

@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/config.js';
 
@@ -20,6 +20,8 @@ function alive(pid: number): boolean {
  */
 export function lockDataDir(dir: string): void {
   const file = join(dir, LOCK_FILE);
+  // A DATA_DIR that does not exist yet is created here, before the lock file goes into it.
+  mkdirSync(dir, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });

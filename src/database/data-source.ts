@@ -1,20 +1,55 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { DataSourceOptions, Logger } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { DatabaseConfig } from '#src/config/config.js';
 import { ENTITIES } from '#src/database/entities.js';
 import { MIGRATIONS } from '#migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { PGLITE_EXTENSIONS } from './database.js';
 
-/** Statements slower than this are logged as warnings. */
-const SLOW_STATEMENT_MS = 1000;
+type Callback = (error: Error | null, result?: unknown) => void;
 
 /**
- * DataSource options for either engine. Schema changes come only from migrations, which run at
- * start-up (`synchronize` stays off everywhere).
+ * The `pg`-shaped pool TypeORM's postgres driver expects, over a PGlite instance the service
+ * already opened (typeorm-pglite's own driver keeps one process-wide instance instead).
  */
-export function dataSourceOptions(db: DatabaseConfig, logger?: Logger): DataSourceOptions {
+function poolOver(pglite: PGlite): unknown {
+  return class PglitePool extends EventEmitter {
+    connect(callback: (error: Error | null, client: unknown, release: () => void) => void): void {
+      callback(null, this, () => undefined);
+    }
+
+    query(sql: string, params: unknown[] | Callback | undefined, callback?: Callback): Promise<unknown> {
+      const done = typeof params === 'function' ? params : callback;
+      const values = Array.isArray(params) ? params : [];
+      const result =
+        values.length > 0
+          ? pglite.query(sql, values)
+          : pglite.exec(sql).then((results) => results.at(-1) ?? { rows: [] });
+      return result.then(
+        (value) => (done?.(null, value), value),
+        (error: Error) => {
+          done?.(error);
+          throw error;
+        },
+      );
+    }
+
+    end(callback?: Callback): void {
+      callback?.(null); // the instance belongs to the service, which closes it
+    }
+  };
+}
+
+/**
+ * DataSource options for either engine: TypeORM describes the schema (entities, for
+ * `migration:generate`) and runs the migrations; requests never go through it. With `pglite`,
+ * TypeORM uses that instance; without it (the TypeORM CLI), it opens DATA_DIR itself.
+ */
+export function dataSourceOptions(db: DatabaseConfig, logger?: Logger, pglite?: PGlite): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,
@@ -26,24 +61,23 @@ export function dataSourceOptions(db: DatabaseConfig, logger?: Logger): DataSour
     // Generated uuid columns default to gen_random_uuid(), core since PostgreSQL 13 (PGlite has no uuid-ossp).
     uuidExtension: 'pgcrypto' as const,
     logger,
-    maxQueryExecutionTime: SLOW_STATEMENT_MS,
   };
   if (db.kind === 'embedded') {
+    if (pglite) return { ...common, driver: { Pool: poolOver(pglite) } };
     let dataDir: string | undefined;
     if (db.dataDir !== null) {
+      lockDataDir(db.dataDir);
       dataDir = join(db.dataDir, 'pgdata');
       mkdirSync(dataDir, { recursive: true });
-      lockDataDir(db.dataDir);
     }
-    // PGlite writes through to DATA_DIR before a statement returns, so a 2xx survives kill -9.
-    return { ...common, driver: new PGliteDriver({ dataDir, relaxedDurability: false }).driver };
+    const driver = new PGliteDriver({ dataDir, relaxedDurability: false, extensions: PGLITE_EXTENSIONS }).driver;
+    return { ...common, driver };
   }
   return {
     ...common,
     url: db.url,
-    poolSize: db.poolSize,
+    poolSize: 2, // one holds the migration lock, one migrates
     connectTimeoutMS: db.connectTimeoutMs,
-    applicationName: 'dreamlake-catalog',
-    extra: { statement_timeout: db.statementTimeoutMs || undefined },
+    applicationName: 'dreamlake-catalog-migrations',
   };
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors } from '../common/api-errors.js';
+import { IdListBody } from '../http/json-body.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiProjectParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
@@ -80,6 +81,7 @@ export class DatasetsController {
   }
 
   @Post(':name/collections')
+  @IdListBody()
   @HttpCode(200)
   @ApiOperation({ summary: 'Attach collections by name (writer); all or nothing' })
   @ApiOkResponse({ type: LinkResultDto })
@@ -94,6 +96,7 @@ export class DatasetsController {
   }
 
   @Delete(':name/collections')
+  @IdListBody()
   @ApiOperation({ summary: 'Detach collections by name (writer); they become standalone' })
   @ApiOkResponse({ type: UnlinkResultDto })
   @ApiErrors(400, 403, 404)

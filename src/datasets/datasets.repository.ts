@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database.js';
 import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
 import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagination.js';
@@ -12,7 +11,7 @@ import {
   TARGET_FOUND,
   namedTarget,
 } from '../database/scope.js';
-import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments } from '../database/sql.js';
 import type { DatasetDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
 
 export interface NewDataset {
@@ -29,7 +28,7 @@ const COLLECTION_REFS = `(SELECT ${jsonArray(`json_build_object('id', c.id, 'nam
 /** Every dataset statement; each route is one roundtrip. Parameters $1–$3 are the scope's. */
 @Injectable()
 export class DatasetsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Inserts the dataset if the caller's role is in `allowed`; a taken name fails on uq_dataset_name. */
   create(
@@ -39,8 +38,7 @@ export class DatasetsRepository {
     dataset: NewDataset,
     allowed: Role[],
   ): Promise<ScopeResult & { dataset: DatasetDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE},
        d AS (
          INSERT INTO dataset (namespace_id, project_id, name, description, tags, metadata)
@@ -61,8 +59,7 @@ export class DatasetsRepository {
   ): Promise<ScopeResult & { total: number; items: DatasetListItemDto[] }> {
     const { limit, offset } = pageWindow(query);
     const order = orderBy(query.sort, 'd');
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE},
        hits AS (
          SELECT d.* FROM dataset d JOIN pr ON d.namespace_id = pr.namespace_id AND d.project_id = pr.id
@@ -89,8 +86,7 @@ export class DatasetsRepository {
     name: string,
   ): Promise<TargetResult & { dataset: string | null }> {
     // Collections are sorted by name before their (possibly huge) JSON is built, not after.
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')}
        SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
               (SELECT ${datasetJson(
@@ -114,8 +110,7 @@ export class DatasetsRepository {
     patch: UpdateDatasetDto,
     allowed: Role[],
   ): Promise<TargetResult & { dataset: DatasetDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')},
        d AS (
          UPDATE dataset d SET
@@ -142,7 +137,7 @@ export class DatasetsRepository {
     name: string,
     allowed: Role[],
   ): Promise<TargetResult & { deleted: boolean }> {
-    return queryRow(this.db, softDeleteTarget('dataset'), [userId, slug, projectSlug, name, allowed]);
+    return this.db.row(softDeleteTarget('dataset'), [userId, slug, projectSlug, name, allowed]);
   }
 
   /**
@@ -158,8 +153,7 @@ export class DatasetsRepository {
     collections: string[],
     allowed: Role[],
   ): Promise<TargetResult & { missing: string[] | null; taken: string[] | null; added: number; total: number }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset', 'FOR SHARE OF x')},
        want AS (SELECT DISTINCT w.name FROM unnest($5::text[]) AS w(name)),
        found AS (
@@ -199,8 +193,7 @@ export class DatasetsRepository {
     collections: string[],
     allowed: Role[],
   ): Promise<TargetResult & { removed: number; total: number }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset', 'FOR SHARE OF x')},
        removed AS (
          UPDATE collection c SET dataset_id = NULL, updated_at = now()

@@ -1,29 +1,29 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/user.js';
 import { ErrorDto } from '../common/api-errors.js';
+import { Database } from '../database/database.js';
 import { HealthDto } from './health.dto.js';
 
 /** Probes for orchestrators: no token needed. */
 @ApiTags('health')
-@Public()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@Inject(Database) private readonly db: Database) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is running' })
-  @ApiOkResponse({ type: HealthDto })
+  @Public()
+  @ApiOperation({ summary: 'The process is running', security: [] })
+  @ApiOkResponse({ type: HealthDto, description: 'The process runs' })
   live(): HealthDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database answers' })
-  @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ type: ErrorDto })
+  @Public()
+  @ApiOperation({ summary: 'The database answers', security: [] })
+  @ApiOkResponse({ type: HealthDto, description: 'The database answers' })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: 'The database does not answer' })
   async ready(): Promise<HealthDto> {
     try {
       await this.db.query('SELECT 1');

@@ -16,6 +16,7 @@ export class MeController {
   @ApiOkResponse({ type: MeDto })
   @ApiErrors()
   async get(@CurrentUser() user: AuthUser): Promise<MeDto> {
-    return { ...user, namespaces: await this.me.namespacesOf(user.sub) };
+    const { sub, name, email, username } = user;
+    return { sub, name, email, username, namespaces: await this.me.namespacesOf(sub) };
   }
 }

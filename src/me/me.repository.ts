@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { jsonArray, queryRow } from '../database/sql.js';
+import { Database } from '../database/database.js';
+import { jsonArray } from '../database/sql.js';
 import type { MyNamespaceDto } from './me.dto.js';
 
 @Injectable()
 export class MeRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** The caller's live namespaces and roles, by slug. */
   async namespacesOf(userId: string): Promise<MyNamespaceDto[]> {
-    const row = await queryRow<{ namespaces: MyNamespaceDto[] }>(
-      this.db,
+    const row = await this.db.row<{ namespaces: MyNamespaceDto[] }>(
       `SELECT ${jsonArray(`json_build_object('slug', n.slug, 'role', m.role)`, 'n.slug')} AS namespaces
        FROM namespace_member m
        JOIN namespace n ON n.id = m.namespace_id AND n.deleted_at IS NULL

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
 import { orderBy, likePattern, pageWindow, type PageQuery, type SortedQuery } from '../common/pagination.js';
 import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, iso } from '../database/scope.js';
-import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments } from '../database/sql.js';
 import type {
   CreateNamespaceDto,
   MemberDto,
@@ -31,12 +30,11 @@ export interface Page<T> {
 /** Every namespace statement; each route is one roundtrip. */
 @Injectable()
 export class NamespacesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Inserts the namespace and its first owner together. */
   create(userId: string, dto: CreateNamespaceDto): Promise<{ namespace: NamespaceDto }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH n AS (
          INSERT INTO namespace (slug, name, description, metadata)
          VALUES ($2::text, coalesce($3::text, $2::text), $4::text, $5::jsonb)
@@ -53,8 +51,7 @@ export class NamespacesRepository {
   /** The caller's namespaces, one page, with the total. */
   list(userId: string, query: SortedQuery): Promise<Page<NamespaceListItemDto>> {
     const { limit, offset } = pageWindow(query);
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH mine AS (
          SELECT n.*, m.role
          FROM namespace n
@@ -71,8 +68,7 @@ export class NamespacesRepository {
 
   /** The namespace with the caller's role and its live project count. */
   findWithProjectCount(userId: string, slug: string): Promise<ScopeResult & { namespace: NamespaceDetailDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE}
        SELECT ${NAMESPACE_SCOPE_COLUMNS},
               (SELECT ${namespaceJson(
@@ -91,8 +87,7 @@ export class NamespacesRepository {
     patch: UpdateNamespaceDto,
     allowed: Role[],
   ): Promise<ScopeResult & { namespace: NamespaceDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        n AS (
          UPDATE namespace n SET
@@ -113,8 +108,7 @@ export class NamespacesRepository {
     slug: string,
     allowed: Role[],
   ): Promise<ScopeResult & { has_projects: boolean; deleted: boolean }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        live AS (
          SELECT EXISTS (SELECT 1 FROM project p JOIN ns ON p.namespace_id = ns.id WHERE p.deleted_at IS NULL) AS has_projects
@@ -133,8 +127,7 @@ export class NamespacesRepository {
   /** One page of the namespace's members. */
   listMembers(userId: string, slug: string, query: PageQuery): Promise<ScopeResult & Page<MemberDto>> {
     const { limit, offset } = pageWindow(query);
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        page AS (
          SELECT m.* FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
@@ -158,8 +151,7 @@ export class NamespacesRepository {
     role: Role,
     allowed: { manage: Role[]; owners: Role[] },
   ): Promise<ScopeResult & { current: Role | null; member: MemberDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
        m AS (
@@ -183,8 +175,7 @@ export class NamespacesRepository {
     memberId: string,
     allowed: { manage: Role[]; owners: Role[] },
   ): Promise<ScopeResult & { current: Role | null; deleted: boolean }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
        m AS (

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { requireRole, resolveScope } from '../auth/access.js';
+import { isValidSubject } from '../auth/jwt.strategy.js';
 import { mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors.js';
@@ -64,8 +65,10 @@ export class NamespacesService {
   }
 
   async putMember(user: AuthUser, slug: string, memberId: string, role: Role): Promise<MemberDto> {
-    if (memberId.length > MAX_USER_ID) {
-      throw new BadRequestException([`userId must be at most ${MAX_USER_ID} characters`]);
+    if (!isValidSubject(memberId)) {
+      throw new BadRequestException([
+        `userId must be 1-${MAX_USER_ID} characters of well-formed Unicode without control, zero-width or bidi-override characters`,
+      ]);
     }
     const found = await this.namespaces.putMember(user.sub, slug, memberId, role, MEMBER_RULES);
     const actor = resolveScope(found, { slug });

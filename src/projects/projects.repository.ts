@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
 import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagination.js';
@@ -11,7 +10,7 @@ import {
   PROJECT_SCOPE_COLUMNS,
   iso,
 } from '../database/scope.js';
-import { jsonArray, patchAssignments, queryRow } from '../database/sql.js';
+import { jsonArray, patchAssignments } from '../database/sql.js';
 import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
 
 /** The project object of the contract, built from alias `p`; `extra` adds pairs after the timestamps. */
@@ -32,7 +31,7 @@ export interface NewProject {
 /** Every project statement; each route is one roundtrip. */
 @Injectable()
 export class ProjectsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Inserts the project if the caller's role is in `allowed`. */
   create(
@@ -41,8 +40,7 @@ export class ProjectsRepository {
     project: NewProject,
     allowed: Role[],
   ): Promise<ScopeResult & { project: ProjectDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        p AS (
          INSERT INTO project (namespace_id, slug, name, description, tags, metadata)
@@ -58,8 +56,7 @@ export class ProjectsRepository {
   list(userId: string, slug: string, query: ListQuery): Promise<ScopeResult & { total: number; items: ProjectDto[] }> {
     const { limit, offset } = pageWindow(query);
     const order = orderBy(query.sort, 'p');
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        hits AS (
          SELECT p.* FROM project p JOIN ns ON p.namespace_id = ns.id
@@ -81,8 +78,7 @@ export class ProjectsRepository {
     slug: string,
     projectSlug: string,
   ): Promise<ScopeResult & { project: ProjectDetailDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE}
        SELECT ${PROJECT_SCOPE_COLUMNS},
               (SELECT ${projectJson(
@@ -104,8 +100,7 @@ export class ProjectsRepository {
     patch: UpdateProjectDto,
     allowed: Role[],
   ): Promise<ScopeResult & { project: ProjectDto | null }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE},
        p AS (
          UPDATE project p SET
@@ -127,8 +122,7 @@ export class ProjectsRepository {
     projectSlug: string,
     allowed: Role[],
   ): Promise<ScopeResult & { deleted: boolean }> {
-    return queryRow(
-      this.db,
+    return this.db.row(
       `WITH ${PROJECT_SCOPE},
        p AS (
          UPDATE project p SET deleted_at = now(), updated_at = now()

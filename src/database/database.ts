@@ -1,0 +1,241 @@
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+
+/** The SQLSTATE of an error PostgreSQL (server or embedded) raised, or null for any other error. */
+export function sqlState(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const severity = (error as { severity?: unknown } | null)?.severity;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string' ? code : null;
+}
+
+/** The database could not be reached (refused, reset, timed out, pool exhausted): 503, not a bug. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  constructor(override readonly cause: unknown) {
+    super(`database unreachable: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/** Whether a `pg` error came from the connection or the pool rather than from a statement. */
+function connectionFailure(error: unknown): boolean {
+  if (sqlState(error) !== null || !(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && /^E[A-Z]+$/.test(code)) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection error|Client was closed|pool after calling end/i.test(
+      error.message,
+    )
+  );
+}
+
+/** Rethrows a connection or pool failure as DatabaseUnavailableError; any other error as it is. */
+function classify(error: unknown): never {
+  throw connectionFailure(error) ? new DatabaseUnavailableError(error) : error;
+}
+
+/** Something that runs SQL: the database itself, or one transaction of it. */
+export interface Queryable {
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** Pool figures for /metrics. */
+export interface PoolStats {
+  size: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * The service's connection to PostgreSQL, a server (a `pg` pool) or the embedded engine (PGlite).
+ * Repositories send their one statement through `query`/`row` directly: no ORM on the request
+ * path (TypeORM keeps the schema and runs the migrations). `statements` counts what requests sent,
+ * so the e2e tests can hold every route to one statement.
+ */
+export abstract class Database implements Queryable {
+  abstract readonly kind: 'server' | 'embedded';
+  /** Statements sent on behalf of requests (maintenance is not counted). */
+  statements = 0;
+  /** Called with each request statement when set (the benchmark captures the SQL with it). */
+  onStatement: ((sql: string, params: unknown[]) => void) | null = null;
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    this.statements++;
+    this.onStatement?.(sql, params);
+    return this.send<T>(sql, params);
+  }
+
+  /** Runs one statement that answers exactly one row (every route's statement does). */
+  async row<T>(sql: string, params: unknown[] = []): Promise<T> {
+    const rows = await this.query<T>(sql, params);
+    if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+    return rows[0];
+  }
+
+  /** Background work (vacuum, purge): neither counted nor captured. */
+  maintenance<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.send<T>(sql, params);
+  }
+
+  /** Runs `work` in one transaction; its statements count like any other. */
+  abstract transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+
+  /**
+   * Whether `cursor` can stream one statement's rows as they are read. The embedded engine
+   * materializes every result, so big answers there are read in chunks by position instead.
+   */
+  abstract readonly streams: boolean;
+
+  /** Rows of one statement in batches of `batch`, read only as fast as they are consumed. */
+  abstract cursor<T>(sql: string, params: unknown[], batch: number): AsyncGenerator<T[]>;
+
+  abstract poolStats(): PoolStats;
+  abstract close(): Promise<void>;
+  protected abstract send<T>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+/** A PostgreSQL server through a `pg` pool. */
+export class ServerDatabase extends Database {
+  readonly kind = 'server';
+  readonly streams = true;
+
+  constructor(readonly pool: pg.Pool) {
+    super();
+    // An idle client losing its server (restart, failover) must not crash the process.
+    pool.on('error', () => undefined);
+  }
+
+  protected async send<T>(sql: string, params: unknown[]): Promise<T[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as T[];
+    } catch (error) {
+      return classify(error);
+    }
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch(classify);
+    const tx: Queryable = {
+      query: async <R>(sql: string, params: unknown[] = []) => {
+        this.statements++;
+        this.onStatement?.(sql, params);
+        return (await client.query(sql, params).catch(classify)).rows as R[];
+      },
+    };
+    try {
+      await client.query('BEGIN').catch(classify);
+      const result = await work(tx);
+      await client.query('COMMIT').catch(classify);
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (rollbackError: Error) => rollbackError,
+      );
+      client.release(broken);
+      throw error;
+    }
+  }
+
+  async *cursor<T>(sql: string, params: unknown[], batch: number): AsyncGenerator<T[]> {
+    this.statements++;
+    this.onStatement?.(sql, params);
+    const client = await this.pool.connect().catch(classify);
+    const cursor = client.query(new Cursor<T>(sql, params));
+    let broken: unknown;
+    try {
+      for (;;) {
+        const rows = await cursor.read(batch).catch(classify);
+        if (rows.length === 0) return;
+        yield rows;
+      }
+    } catch (error) {
+      broken = error;
+      throw error;
+    } finally {
+      // A consumer that stops early (client gone) closes the portal; a broken connection is discarded.
+      await cursor.close().catch((error: unknown) => (broken ??= error));
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  poolStats(): PoolStats {
+    return { size: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** The embedded engine: one PGlite instance, in memory or persisted under DATA_DIR. */
+export class EmbeddedDatabase extends Database {
+  readonly kind = 'embedded';
+  readonly streams = false;
+
+  constructor(readonly pglite: PGlite) {
+    super();
+  }
+
+  protected async send<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.pglite.query<T>(sql, params)).rows;
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    // PGlite serves one connection: its transaction() holds it, so no other request's statement
+    // can land inside this transaction.
+    return this.pglite.transaction((inner) =>
+      work({
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          this.statements++;
+          this.onStatement?.(sql, params);
+          return (await inner.query<R>(sql, params)).rows;
+        },
+      }),
+    );
+  }
+
+  cursor<T>(): AsyncGenerator<T[]> {
+    throw new Error('the embedded engine has no cursors; read in chunks by position');
+  }
+
+  poolStats(): PoolStats {
+    return { size: 1, idle: 1, waiting: 0 };
+  }
+
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}
+
+/** Extensions the migrations create; PGlite must load their code when it starts. */
+export const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
+
+/** A new PGlite, in memory (`dataDir` null) or persisted; writes reach the disk before a statement returns. */
+export async function openPglite(dataDir: string | null): Promise<PGlite> {
+  return PGlite.create({
+    dataDir: dataDir ?? undefined,
+    relaxedDurability: false,
+    extensions: PGLITE_EXTENSIONS,
+  });
+}
+
+export interface ServerPoolOptions {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export function openServerPool(options: ServerPoolOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs || undefined,
+    application_name: 'dreamlake-catalog',
+  });
+}

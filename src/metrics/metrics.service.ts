@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Database } from '../database/database.js';
+
+/** The Prometheus registry of the process: requests, latency, pool and rate-limit figures, Node's own. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request arriving to the answer being sent, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: 'rate_limit_refusals_total',
+    help: 'Requests refused with 429, by limit (address, caller, heavy-reads)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(Database) database: Database) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = (name: string, help: string, read: (stats: ReturnType<Database['poolStats']>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(database.poolStats()));
+        },
+      });
+    pool('db_pool_connections', 'Database connections open', (s) => s.size);
+    pool('db_pool_idle', 'Database connections idle', (s) => s.idle);
+    pool('db_pool_in_use', 'Database connections running a statement', (s) => s.size - s.idle);
+    pool('db_pool_waiting', 'Requests waiting for a database connection', (s) => s.waiting);
+  }
+
+  /** Counts one answer; `route` is the route pattern (never the concrete path), `seconds` its duration. */
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.duration.observe(labels, seconds);
+    this.requests.inc(labels);
+  }
+
+  refused(limit: 'address' | 'caller' | 'heavy-reads'): void {
+    this.refusals.inc({ limit });
+  }
+}
