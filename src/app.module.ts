@@ -1,15 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { CollectionsModule } from './collections/collections.module.js';
+import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { MeModule } from './me/me.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NamespacesModule } from './namespaces/namespaces.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { TrashModule } from './trash/trash.module.js';
 
 /** Wires the feature modules around the configuration main.ts (or a test) validated. */
 @Module({})
@@ -21,6 +24,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MetricsModule.forRoot(config.metrics),
+        CommonModule,
+        IdempotencyModule,
         AuthModule,
         HealthModule,
         MeModule,
@@ -28,6 +33,7 @@ export class AppModule {
         ProjectsModule,
         DatasetsModule,
         CollectionsModule,
+        TrashModule,
       ],
     };
   }

@@ -44,7 +44,15 @@ const BAD_SUB =
   'Invalid bearer token: sub must be 1-255 characters of well-formed Unicode without control or invisible characters';
 const STRICT_HEADER = 'Invalid bearer token: the header must be exactly "Bearer <JWT>"';
 
-const meOf = (sub: string) => ({ sub, name: null, email: null, username: null, namespaces: [] });
+const meOf = (sub: string) => ({
+  sub,
+  name: null,
+  email: null,
+  username: null,
+  namespaces: [],
+  namespaceCount: 0,
+  namespacesTruncated: false,
+});
 
 describe('auth with the HS256 secret', () => {
   let t: TestApp;

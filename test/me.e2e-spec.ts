@@ -1,4 +1,4 @@
-import { TestApp, tokenFor, uid } from './harness.js';
+import { TestApp, tokenFor, uid, type Json } from './harness.js';
 
 /* GET /me (API.md, Identity). */
 
@@ -23,7 +23,15 @@ describe('GET /me', () => {
     const sub = user();
     expect(await me(tokenFor(sub))).toEqual({
       status: 200,
-      body: { sub, name: null, email: null, username: null, namespaces: [] },
+      body: {
+        sub,
+        name: null,
+        email: null,
+        username: null,
+        namespaces: [],
+        namespaceCount: 0,
+        namespacesTruncated: false,
+      },
     });
   });
 
@@ -32,7 +40,15 @@ describe('GET /me', () => {
     const token = tokenFor(sub, { name: 'Alice Liddell', email: 'alice@example.com', username: 'alice' });
     expect(await me(token)).toEqual({
       status: 200,
-      body: { sub, name: 'Alice Liddell', email: 'alice@example.com', username: 'alice', namespaces: [] },
+      body: {
+        sub,
+        name: 'Alice Liddell',
+        email: 'alice@example.com',
+        username: 'alice',
+        namespaces: [],
+        namespaceCount: 0,
+        namespacesTruncated: false,
+      },
     });
   });
 
@@ -40,7 +56,15 @@ describe('GET /me', () => {
     const sub = user();
     expect(await me(tokenFor(sub, { preferred_username: 'ali' }))).toEqual({
       status: 200,
-      body: { sub, name: null, email: null, username: 'ali', namespaces: [] },
+      body: {
+        sub,
+        name: null,
+        email: null,
+        username: 'ali',
+        namespaces: [],
+        namespaceCount: 0,
+        namespacesTruncated: false,
+      },
     });
   });
 
@@ -48,7 +72,15 @@ describe('GET /me', () => {
     const sub = user();
     expect(await me(tokenFor(sub, { email: 'only@example.com' }))).toEqual({
       status: 200,
-      body: { sub, name: null, email: 'only@example.com', username: null, namespaces: [] },
+      body: {
+        sub,
+        name: null,
+        email: 'only@example.com',
+        username: null,
+        namespaces: [],
+        namespaceCount: 0,
+        namespacesTruncated: false,
+      },
     });
   });
 
@@ -109,6 +141,90 @@ describe('GET /me', () => {
       email: null,
       username: null,
       namespaces: [{ slug, role: 'admin' }],
+      namespaceCount: 1,
+      namespacesTruncated: false,
     });
+  });
+});
+
+describe('GET /me at scale and GET /auth/me', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists the newest memberships first, at most 100, with the exact namespaceCount', async () => {
+    const alice = user();
+    const slugs: string[] = [];
+    for (let i = 0; i < 101; i++) slugs.push(await t.namespace(alice));
+    const res = await t.get('/me', alice);
+    expect(res.status).toBe(200);
+    expect(res.body.namespaceCount).toBe(101);
+    expect(res.body.namespacesTruncated).toBe(true);
+    expect(res.body.namespaces).toHaveLength(100);
+    expect(res.body.namespaces.map((n: Json) => n.slug)).toEqual(slugs.slice(1).reverse());
+    // GET /namespaces pages all of them, with the same total.
+    const all = await t.get('/namespaces', alice, 'pageSize=200');
+    expect({ total: all.body.total, totalPages: all.body.totalPages, items: all.body.namespaces.length }).toEqual({
+      total: 101,
+      totalPages: 1,
+      items: 101,
+    });
+    // Deleting one leaves 100: nothing truncated any more.
+    expect((await t.delete(`/namespaces/${slugs[50]}`, alice)).status).toBe(200);
+    const after = await t.get('/me', alice);
+    expect({ count: after.body.namespaceCount, truncated: after.body.namespacesTruncated }).toEqual({
+      count: 100,
+      truncated: false,
+    });
+    expect(after.body.namespaces).toHaveLength(100);
+    expect((await t.get('/namespaces', alice)).body.total).toBe(100);
+  });
+
+  it('GET /auth/me names the namespace whose slug is the username when the caller is a member of it', async () => {
+    const alice = user();
+    const own = await t.namespace(alice);
+    const named = `ns-${uid()}`;
+    const bob = user();
+    expect((await t.send('post', '/namespaces', { as: bob, body: { slug: named } })).status).toBe(201);
+    expect((await t.put(`/namespaces/${named}/members/${alice}`, bob, { role: 'reader' })).status).toBe(200);
+    const res = await t.send('get', '/auth/me', { token: tokenFor(alice, { username: named }) });
+    expect(res).toEqual({
+      status: 200,
+      body: {
+        sub: alice,
+        name: null,
+        email: null,
+        username: named,
+        namespaces: [
+          { slug: named, role: 'reader' },
+          { slug: own, role: 'owner' },
+        ],
+        namespaceCount: 2,
+        namespacesTruncated: false,
+        namespace: { slug: named },
+      },
+      statements: 1,
+    });
+    // preferred_username counts as the username.
+    const preferred = await t.send('get', '/auth/me', { token: tokenFor(alice, { preferred_username: named }) });
+    expect(preferred.body.namespace).toEqual({ slug: named });
+  });
+
+  it('GET /auth/me falls back to the oldest owned namespace, then null', async () => {
+    const alice = user();
+    const bob = user();
+    expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toBeNull();
+    // A namespace named like the user but without them is not theirs.
+    expect((await t.send('post', '/namespaces', { as: bob, body: { slug: alice } })).status).toBe(201);
+    const readerOnly = await t.namespace(bob, { [alice]: 'reader' });
+    expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toBeNull();
+    const first = await t.namespace(alice);
+    await t.namespace(alice);
+    expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toEqual({ slug: first });
+    void readerOnly;
   });
 });

@@ -6,12 +6,24 @@ import { ProjectEntity } from '#src/projects/project.entity.js';
 @Entity('collection')
 @Check('ck_collection_member_count', 'member_count >= 0')
 @Index('uq_collection_name', ['namespaceId', 'projectId', 'name'], { unique: true, where: 'deleted_at IS NULL' })
-@Index('ix_collection_dataset', ['namespaceId', 'datasetId'], {
+@Index('ix_collection_dataset', ['namespaceId', 'datasetId', 'name'], {
   where: 'deleted_at IS NULL AND dataset_id IS NOT NULL',
 })
+// Sort, trigram, tag and trash indexes of migrations/, which TypeORM cannot describe.
+@Index('ix_collection_created', { synchronize: false })
+@Index('ix_collection_updated', { synchronize: false })
+@Index('ix_collection_name', { synchronize: false })
+@Index('ix_collection_name_trgm', { synchronize: false })
+@Index('ix_collection_tags', { synchronize: false })
+@Index('ix_collection_standalone_created', { synchronize: false })
+@Index('ix_collection_trash', { synchronize: false })
+@Index('ix_collection_deleted_at', { synchronize: false })
+@Index('ix_collection_detached_from', { synchronize: false })
 @ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_collection_project' })
+// ON DELETE SET NULL (dataset_id) in migrations/: purging a dataset leaves the deleted collections naming it standalone.
 @ForeignKey(() => DatasetEntity, ['namespaceId', 'projectId', 'datasetId'], ['namespaceId', 'projectId', 'id'], {
   name: 'fk_collection_dataset',
+  onDelete: 'SET NULL',
 })
 export class CollectionEntity {
   @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_collection' })
@@ -52,6 +64,14 @@ export class CollectionEntity {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  /** Bumped by every change its GET answer shows, members included (the ETag). */
+  @Column({ type: 'bigint', default: 1 })
+  version: string;
+
+  /** The dataset whose deletion detached it (restoring that dataset re-attaches it while standalone). */
+  @Column({ name: 'detached_from', type: 'uuid', nullable: true })
+  detachedFrom: string | null;
 }
 
 /** One node id in a collection, with its insertion position. */

@@ -1,23 +1,28 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
-import { ApiErrors } from '../common/api-errors.js';
-import { IdListBody } from '../http/json-body.js';
-import type { RawJson } from '../common/raw-json.js';
-import { ApiProjectParams } from '../common/api-params.js';
-import { SuccessDto } from '../common/pagination.js';
+import type { FastifyReply } from 'fastify';
 import type { ProjectPath } from '../auth/access.js';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { respond } from '../common/answer.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { ApiProjectParams } from '../common/api-params.js';
+import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
+import { SuccessDto } from '../common/pagination.js';
+import type { RawJson } from '../common/raw-json.js';
+import { IdListBody } from '../http/json-body.js';
+import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
+import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { CollectionsService } from './collections.service.js';
 import {
   AddMembersDto,
   AddMembersResultDto,
   CollectionDto,
   CollectionListQuery,
+  CollectionMemberPageDto,
   CollectionPageDto,
   CollectionQuery,
   CreateCollectionDto,
   MemberListQuery,
-  CollectionMemberPageDto,
   RemoveMembersDto,
   RemoveMembersResultDto,
   UpdateCollectionDto,
@@ -35,12 +40,15 @@ export class CollectionsController {
   @ApiOperation({ summary: 'Create a collection (writer), optionally in a dataset and with members' })
   @ApiCreatedResponse({ type: CollectionDto })
   @ApiErrors(400, 403, 404, 409)
-  create(
+  @ApiIdempotent()
+  async create(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Body() dto: CreateCollectionDto,
-  ): Promise<CollectionDto> {
-    return this.collections.create(user, path, dto);
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.collections.create(user, path, dto, key));
   }
 
   @Get()
@@ -51,7 +59,7 @@ export class CollectionsController {
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Query() query: CollectionListQuery,
-  ): Promise<CollectionPageDto> {
+  ): Promise<RawJson<CollectionPageDto>> {
     return this.collections.list(user, path, query);
   }
 
@@ -59,34 +67,46 @@ export class CollectionsController {
   @ApiOperation({ summary: 'A collection with all its members in order' })
   @ApiOkResponse({ type: CollectionDto })
   @ApiErrors(400, 404)
-  get(
+  @ApiConditionalGet()
+  async get(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Query() query: CollectionQuery,
-  ): Promise<RawJson<CollectionDto>> {
-    return this.collections.get(user, path, name, query.members !== 'false');
+    @IfNoneMatch() ifNoneMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.collections.get(user, path, name, query.members !== 'false', ifNoneMatch));
   }
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a collection (writer); datasetId moves it, null makes it standalone' })
   @ApiOkResponse({ type: CollectionDto })
   @ApiErrors(400, 403, 404, 409)
-  update(
+  @ApiIfMatch()
+  async update(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: UpdateCollectionDto,
-  ): Promise<CollectionDto> {
-    return this.collections.update(user, path, name, dto);
+    @IfMatch() ifMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.collections.update(user, path, name, dto, ifMatch));
   }
 
   @Delete(':name')
-  @ApiOperation({ summary: 'Soft-delete a collection (writer)' })
+  @ApiOperation({ summary: 'Soft-delete a collection (writer); it stays restorable from the trash' })
   @ApiOkResponse({ type: SuccessDto })
   @ApiErrors(403, 404)
-  remove(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('name') name: string): Promise<SuccessDto> {
-    return this.collections.remove(user, path, name);
+  @ApiIfMatch()
+  remove(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Param('name') name: string,
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<SuccessDto> {
+    return this.collections.remove(user, path, name, ifMatch);
   }
 
   @Post(':name/members')
@@ -95,13 +115,18 @@ export class CollectionsController {
   @ApiOperation({ summary: 'Append members (writer); ids already present are skipped' })
   @ApiOkResponse({ type: AddMembersResultDto })
   @ApiErrors(400, 403, 404)
-  addMembers(
+  @ApiIfMatch()
+  @ApiIdempotent()
+  async addMembers(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: AddMembersDto,
-  ): Promise<AddMembersResultDto> {
-    return this.collections.addMembers(user, path, name, dto.add);
+    @IfMatch() ifMatch: string[] | null,
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.collections.addMembers(user, path, name, dto.add, ifMatch, key));
   }
 
   @Delete(':name/members')
@@ -109,13 +134,15 @@ export class CollectionsController {
   @ApiOperation({ summary: 'Remove members (writer); absent ids are ignored' })
   @ApiOkResponse({ type: RemoveMembersResultDto })
   @ApiErrors(400, 403, 404)
+  @ApiIfMatch()
   removeMembers(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: RemoveMembersDto,
-  ): Promise<RemoveMembersResultDto> {
-    return this.collections.removeMembers(user, path, name, dto.remove);
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<RawJson<RemoveMembersResultDto>> {
+    return this.collections.removeMembers(user, path, name, dto.remove, ifMatch);
   }
 
   @Get(':name/members')
@@ -127,7 +154,7 @@ export class CollectionsController {
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Query() query: MemberListQuery,
-  ): Promise<CollectionMemberPageDto> {
+  ): Promise<RawJson<CollectionMemberPageDto>> {
     return this.collections.listMembers(user, path, name, query);
   }
 }

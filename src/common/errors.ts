@@ -1,6 +1,6 @@
 /** Domain errors: services throw these; the exception filter alone turns them into HTTP answers. */
 export abstract class DomainError extends Error {
-  abstract readonly status: 403 | 404 | 409;
+  abstract readonly status: 403 | 404 | 409 | 412 | 422 | 429;
 }
 
 /** The thing (or one of its parents) does not exist, or the caller may not see it. */
@@ -16,4 +16,25 @@ export class ForbiddenError extends DomainError {
 /** The request conflicts with the current state (a taken name, a last owner, a non-empty parent). */
 export class ConflictError extends DomainError {
   readonly status = 409;
+}
+
+/** If-Match named a tag that is not the current one: nothing was changed. */
+export class PreconditionFailedError extends DomainError {
+  readonly status = 412;
+}
+
+/** The request is well formed but cannot be processed as sent (an Idempotency-Key reused for another request). */
+export class UnprocessableError extends DomainError {
+  readonly status = 422;
+}
+
+/** Too much at once; `retryAfter` seconds tells the client when to try again. */
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super(message);
+  }
 }

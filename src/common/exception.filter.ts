@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError, sqlState } from '../database/database.js';
 import { CONSTRAINT_MESSAGES } from './constraint-messages.js';
-import { DomainError } from './errors.js';
+import { DomainError, TooManyRequestsError } from './errors.js';
 
 /** The contract's error body: Nest's shape, always JSON, with the request's id. */
 export interface ErrorBody {
@@ -79,6 +79,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const [status, message] = this.answer(exception, request);
+    if (exception instanceof TooManyRequestsError) void reply.header('retry-after', exception.retryAfter);
     if (status === 401) {
       const invalid = request.headers.authorization !== undefined;
       void reply.header('www-authenticate', `Bearer realm="dreamlake"${invalid ? ', error="invalid_token"' : ''}`);

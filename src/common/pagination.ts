@@ -40,25 +40,39 @@ export function pageMeta(query: PageQuery, total: number): PageMeta {
   return { page: query.page, pageSize: query.pageSize, total, totalPages: Math.ceil(total / query.pageSize) };
 }
 
-/** LIMIT/OFFSET for a page. */
-export function pageWindow(query: PageQuery): { limit: number; offset: number } {
-  return { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
-}
-
 /** `q` as an ILIKE pattern, with LIKE's wildcards in the user's text escaped. */
 export function likePattern(q: string | undefined): string | null {
   return q ? `%${q.replace(/[\\%_]/g, '\\$&')}%` : null;
 }
 
-/** ORDER BY for a list's sort option; fixed fragments, never user text. `t` is the table alias. */
-export function orderBy(sort: Sort, t: string): string {
+/** The columns a list sorts by (namespace memberships carry their namespace's under other names). */
+export interface SortColumns {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  id: string;
+}
+
+const TABLE_COLUMNS = (t: string): SortColumns => ({
+  name: `${t}.name`,
+  createdAt: `${t}.created_at`,
+  updatedAt: `${t}.updated_at`,
+  id: `${t}.id`,
+});
+
+/**
+ * ORDER BY for a list's sort option, in the very expressions of the migrations' sort indexes (so
+ * a page is read straight from one); fixed fragments, never user text. `t` is the table alias.
+ */
+export function orderBy(sort: Sort, t: string | SortColumns): string {
+  const c = typeof t === 'string' ? TABLE_COLUMNS(t) : t;
   const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
   const column = {
-    name: `lower(${t}.name) COLLATE "C" ${dir}, ${t}.name COLLATE "C"`,
-    createdAt: `${t}.created_at`,
-    updatedAt: `${t}.updated_at`,
+    name: `lower(${c.name}) COLLATE "C" ${dir}, ${c.name} COLLATE "C"`,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
   }[sort.replace('-', '') as 'name' | 'createdAt' | 'updatedAt'];
-  return `${column} ${dir}, ${t}.id ${dir}`;
+  return `${column} ${dir}, ${c.id} ${dir}`;
 }
 
 export class SuccessDto {

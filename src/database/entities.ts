@@ -1,6 +1,7 @@
 import { CollectionEntity, CollectionMemberEntity } from '#src/collections/collection.entity.js';
 import { DatasetEntity } from '#src/datasets/dataset.entity.js';
-import { NamespaceEntity, NamespaceMemberEntity } from '#src/namespaces/namespace.entity.js';
+import { IdempotencyKeyEntity } from '#src/idempotency/idempotency-key.entity.js';
+import { MemberStatsEntity, NamespaceEntity, NamespaceMemberEntity } from '#src/namespaces/namespace.entity.js';
 import { ProjectEntity } from '#src/projects/project.entity.js';
 
 /** Every entity: they describe the schema for `migration:generate`; queries are hand-written SQL. */
@@ -11,4 +12,6 @@ export const ENTITIES = [
   DatasetEntity,
   CollectionEntity,
   CollectionMemberEntity,
+  MemberStatsEntity,
+  IdempotencyKeyEntity,
 ];

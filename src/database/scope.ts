@@ -1,3 +1,5 @@
+import { ifMatchHolds } from './sql.js';
+
 /*
  * The start of every tenant statement: resolve the slugs in the path and the caller's role in one
  * pass, so a route needs no separate lookups. Parameters: $1 caller (JWT sub), $2 namespace slug,
@@ -5,13 +7,19 @@
  * the namespace did not exist.
  */
 
-/** CTE `ns(id, role)`: the live namespace with the caller's role, or no row. */
-export const NAMESPACE_SCOPE = `ns AS (
+/**
+ * CTE `ns(id, role)`: the live namespace with the caller's role, or no row. `lock` locks the
+ * namespace row (statements that add to it, so a concurrent delete of the namespace waits, and the
+ * row is re-read after the wait).
+ */
+export const namespaceScope = (lock = false): string => `ns AS (
     SELECT n.id, m.role
     FROM namespace n
     JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
     WHERE n.slug = $2::text AND n.deleted_at IS NULL
+    ${lock ? 'FOR NO KEY UPDATE OF n' : ''}
   )`;
+export const NAMESPACE_SCOPE = namespaceScope();
 
 /** CTEs `ns(id, role)` and `pr(namespace_id, id)`: the live project inside the caller's namespace. */
 export const PROJECT_SCOPE = `${NAMESPACE_SCOPE},
@@ -30,12 +38,13 @@ export const PROJECT_SCOPE_COLUMNS = `${NAMESPACE_SCOPE_COLUMNS}, EXISTS (SELECT
 export const iso = (column: string): string => `iso_time(${column})`;
 
 /**
- * CTE `t(namespace_id, project_id, id)`: the live row named $4 in table `table` of the project,
- * with `lock` (e.g. `FOR SHARE OF x`) when the statement must keep it from changing meanwhile.
+ * CTE `t(namespace_id, project_id, id, version)`: the live row named $4 in table `table` of the
+ * project, with `lock` (e.g. `FOR SHARE OF x`) when the statement must keep it from changing
+ * meanwhile; a locked row's `version` is the one after any wait.
  */
 export function namedTarget(table: 'dataset' | 'collection', lock = ''): string {
   return `t AS (
-    SELECT x.namespace_id, x.project_id, x.id
+    SELECT x.namespace_id, x.project_id, x.id, x.version
     FROM ${table} x
     JOIN pr ON x.namespace_id = pr.namespace_id AND x.project_id = pr.id
     WHERE x.name = $4::text AND x.deleted_at IS NULL
@@ -47,15 +56,18 @@ export function namedTarget(table: 'dataset' | 'collection', lock = ''): string 
 export const TARGET_FOUND = `EXISTS (SELECT 1 FROM t) AS target_found`;
 
 /**
- * The whole soft delete of the row `t` found: `$5` holds the roles allowed to delete. Answers the
- * scope columns, `target_found` and `deleted` (false also when someone deleted it meanwhile).
+ * The whole soft delete of the row `t` found: `$5` holds the roles allowed to delete, `$6` the
+ * If-Match tag (null: none) compared with `etagOf(x)` on the row as it is when locked. Answers the
+ * scope columns, `target_found` and `deleted` (false also when someone deleted or changed it
+ * meanwhile).
  */
-export function softDeleteTarget(table: 'dataset' | 'collection'): string {
+export function softDeleteTarget(table: 'dataset' | 'collection', etagOf: (alias: string) => string): string {
   return `WITH ${PROJECT_SCOPE}, ${namedTarget(table)},
     gone AS (
       UPDATE ${table} x SET deleted_at = now(), updated_at = now()
       FROM t, ns
       WHERE x.namespace_id = t.namespace_id AND x.id = t.id AND x.deleted_at IS NULL AND ns.role = ANY($5::text[])
+        AND ${ifMatchHolds(etagOf('x'), '$6')}
       RETURNING x.id
     )
     SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, EXISTS (SELECT 1 FROM gone) AS deleted`;

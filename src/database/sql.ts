@@ -1,6 +1,20 @@
 /** A JSON array aggregate that is `[]`, not null, when there are no rows. */
 export const jsonArray = (expr: string, order: string): string => `coalesce(json_agg(${expr} ORDER BY ${order}), '[]')`;
 
+/**
+ * The JSON text of a page answer, `{"<key>": [...], page, pageSize, total, totalPages}`, from the
+ * items' JSON array, the exact total and the page parameters (`$n` of page and pageSize).
+ */
+export function pageBody(key: string, items: string, total: string, page: string, pageSize: string): string {
+  return `(SELECT json_build_object('${key}', ${items}, 'page', ${page}::int, 'pageSize', ${pageSize}::int,
+            'total', tot.n, 'totalPages', (tot.n + ${pageSize}::int - 1) / ${pageSize}::int)::text
+          FROM (SELECT (${total})::int AS n) tot)`;
+}
+
+/** LIMIT/OFFSET of page `$page` (from 1) of `$pageSize` rows. */
+export const pageWindow = (page: string, pageSize: string): string =>
+  `LIMIT ${pageSize}::int OFFSET (${page}::int - 1) * ${pageSize}::int`;
+
 /** Columns a PATCH may set, by how their JSON value becomes a column value. */
 type PatchColumn = 'slug' | 'name' | 'description' | 'tags' | 'metadata';
 
@@ -22,4 +36,28 @@ export function patchAssignments(alias: string, param: string, columns: PatchCol
   return columns
     .map((c) => `${c} = CASE WHEN ${patch} ? '${c}' THEN ${PATCH_VALUE[c](patch)} ELSE ${alias}.${c} END`)
     .join(',\n           ');
+}
+
+/** Whether the tag expression `etag` satisfies conditional-header tags in parameter `param` (text[]; `*` is any). */
+export const tagMatches = (etag: string, param: string): string =>
+  `(${etag} = ANY(${param}::text[]) OR '*' = ANY(${param}::text[]))`;
+
+/** Whether a change may go ahead under If-Match tags in `param` (null: no If-Match). */
+export const ifMatchHolds = (etag: string, param: string): string =>
+  `(${param}::text[] IS NULL OR ${tagMatches(etag, param)})`;
+
+/**
+ * Positional parameters of a statement whose text depends on the request (a list's filters): each
+ * value is added where it is used and referenced as `$n::type`, so no parameter goes unused.
+ */
+export class Params {
+  readonly values: unknown[];
+  constructor(first: unknown[] = []) {
+    this.values = [...first];
+  }
+  /** Adds `value` and answers its reference, `$n::type`. */
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
 }

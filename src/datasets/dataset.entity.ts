@@ -6,6 +6,14 @@ import { ProjectEntity } from '#src/projects/project.entity.js';
 @Unique('uq_dataset_project_id', ['namespaceId', 'projectId', 'id'])
 @Index('uq_dataset_name', ['namespaceId', 'projectId', 'name'], { unique: true, where: 'deleted_at IS NULL' })
 @ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_dataset_project' })
+// Sort, trigram, tag and trash indexes of migrations/, which TypeORM cannot describe.
+@Index('ix_dataset_created', { synchronize: false })
+@Index('ix_dataset_updated', { synchronize: false })
+@Index('ix_dataset_name', { synchronize: false })
+@Index('ix_dataset_name_trgm', { synchronize: false })
+@Index('ix_dataset_tags', { synchronize: false })
+@Index('ix_dataset_trash', { synchronize: false })
+@Index('ix_dataset_deleted_at', { synchronize: false })
 export class DatasetEntity {
   @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_dataset' })
   namespaceId: string;
@@ -36,4 +44,8 @@ export class DatasetEntity {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  /** Bumped by every change its own GET answer shows (the ETag adds its collections' versions). */
+  @Column({ type: 'bigint', default: 1 })
+  version: string;
 }

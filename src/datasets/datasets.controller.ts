@@ -1,12 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
-import { ApiErrors } from '../common/api-errors.js';
-import { IdListBody } from '../http/json-body.js';
-import type { RawJson } from '../common/raw-json.js';
-import { ApiProjectParams } from '../common/api-params.js';
-import { ListQuery, SuccessDto } from '../common/pagination.js';
+import type { FastifyReply } from 'fastify';
 import type { ProjectPath } from '../auth/access.js';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { respond } from '../common/answer.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { ApiProjectParams } from '../common/api-params.js';
+import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
+import { ListQuery, SuccessDto } from '../common/pagination.js';
+import type { RawJson } from '../common/raw-json.js';
+import { IdListBody } from '../http/json-body.js';
+import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
+import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { DatasetsService } from './datasets.service.js';
 import {
   CreateDatasetDto,
@@ -31,19 +36,26 @@ export class DatasetsController {
   @ApiOperation({ summary: 'Create a dataset (writer)' })
   @ApiCreatedResponse({ type: DatasetDto })
   @ApiErrors(400, 403, 404, 409)
-  create(
+  @ApiIdempotent()
+  async create(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Body() dto: CreateDatasetDto,
-  ): Promise<DatasetDto> {
-    return this.datasets.create(user, path, dto);
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.datasets.create(user, path, dto, key));
   }
 
   @Get()
   @ApiOperation({ summary: "List a project's datasets, each with its collections by name" })
   @ApiOkResponse({ type: DatasetPageDto })
   @ApiErrors(400, 404)
-  list(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Query() query: ListQuery): Promise<DatasetPageDto> {
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Query() query: ListQuery,
+  ): Promise<RawJson<DatasetPageDto>> {
     return this.datasets.list(user, path, query);
   }
 
@@ -51,33 +63,47 @@ export class DatasetsController {
   @ApiOperation({ summary: 'A dataset with its collections and all their members' })
   @ApiOkResponse({ type: DatasetDetailDto })
   @ApiErrors(404)
-  get(
+  @ApiConditionalGet()
+  async get(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
-  ): Promise<RawJson<DatasetDetailDto>> {
-    return this.datasets.get(user, path, name);
+    @IfNoneMatch() ifNoneMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.datasets.get(user, path, name, ifNoneMatch));
   }
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a dataset (writer); only the given fields change' })
   @ApiOkResponse({ type: DatasetDto })
   @ApiErrors(400, 403, 404, 409)
-  update(
+  @ApiIfMatch()
+  async update(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: UpdateDatasetDto,
-  ): Promise<DatasetDto> {
-    return this.datasets.update(user, path, name, dto);
+    @IfMatch() ifMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.datasets.update(user, path, name, dto, ifMatch));
   }
 
   @Delete(':name')
-  @ApiOperation({ summary: 'Soft-delete a dataset (writer); its collections become standalone' })
+  @ApiOperation({
+    summary: 'Soft-delete a dataset (writer); its collections become standalone; it stays restorable from the trash',
+  })
   @ApiOkResponse({ type: SuccessDto })
   @ApiErrors(403, 404)
-  remove(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('name') name: string): Promise<SuccessDto> {
-    return this.datasets.remove(user, path, name);
+  @ApiIfMatch()
+  remove(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Param('name') name: string,
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<SuccessDto> {
+    return this.datasets.remove(user, path, name, ifMatch);
   }
 
   @Post(':name/collections')
@@ -86,13 +112,18 @@ export class DatasetsController {
   @ApiOperation({ summary: 'Attach collections by name (writer); all or nothing' })
   @ApiOkResponse({ type: LinkResultDto })
   @ApiErrors(400, 403, 404, 409)
-  link(
+  @ApiIfMatch()
+  @ApiIdempotent()
+  async link(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: LinkCollectionsDto,
-  ): Promise<LinkResultDto> {
-    return this.datasets.link(user, path, name, dto.add);
+    @IfMatch() ifMatch: string[] | null,
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.datasets.link(user, path, name, dto.add, ifMatch, key));
   }
 
   @Delete(':name/collections')
@@ -100,12 +131,14 @@ export class DatasetsController {
   @ApiOperation({ summary: 'Detach collections by name (writer); they become standalone' })
   @ApiOkResponse({ type: UnlinkResultDto })
   @ApiErrors(400, 403, 404)
+  @ApiIfMatch()
   unlink(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
     @Param('name') name: string,
     @Body() dto: UnlinkCollectionsDto,
-  ): Promise<UnlinkResultDto> {
-    return this.datasets.unlink(user, path, name, dto.remove);
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<RawJson<UnlinkResultDto>> {
+    return this.datasets.unlink(user, path, name, dto.remove, ifMatch);
   }
 }

@@ -1,22 +1,35 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.js';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
-import { MeDto } from './me.dto.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { RawJson } from '../common/raw-json.js';
+import { AuthMeDto, MeDto } from './me.dto.js';
 import { MeRepository } from './me.repository.js';
 
 @ApiTags('identity')
 @ApiBearerAuth()
-@Controller('me')
+@Controller()
 export class MeController {
   constructor(private readonly me: MeRepository) {}
 
-  @Get()
-  @ApiOperation({ summary: "The caller's identity and namespaces" })
+  @Get('me')
+  @ApiOperation({ summary: "The caller's identity, newest 100 memberships and namespace count" })
   @ApiOkResponse({ type: MeDto })
   @ApiErrors()
-  async get(@CurrentUser() user: AuthUser): Promise<MeDto> {
-    const { sub, name, email, username } = user;
-    return { sub, name, email, username, namespaces: await this.me.namespacesOf(sub) };
+  async get(@CurrentUser() user: AuthUser): Promise<RawJson<MeDto>> {
+    return new RawJson(await this.me.me(user));
+  }
+
+  @Get('auth/me')
+  @ApiOperation({
+    summary: "The same, plus the DreamLake CLI's default namespace",
+    description:
+      "`namespace` is the namespace whose slug is the token's username (or preferred_username, else sub) when the caller " +
+      'is a member of it, else the oldest namespace the caller owns, else null.',
+  })
+  @ApiOkResponse({ type: AuthMeDto })
+  @ApiErrors()
+  async authMe(@CurrentUser() user: AuthUser): Promise<RawJson<AuthMeDto>> {
+    return new RawJson(await this.me.me(user, user.username ?? user.sub));
   }
 }

@@ -1,4 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { respond } from '../common/answer.js';
+import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
+import type { RawJson } from '../common/raw-json.js';
+import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
+import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { PageQuery, SortedQuery, SuccessDto } from '../common/pagination.js';
@@ -25,15 +31,21 @@ export class NamespacesController {
   @ApiOperation({ summary: 'Create a namespace; the caller becomes its owner' })
   @ApiCreatedResponse({ type: NamespaceDto })
   @ApiErrors(400, 409)
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateNamespaceDto): Promise<NamespaceDto> {
-    return this.namespaces.create(user, dto);
+  @ApiIdempotent()
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateNamespaceDto,
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.namespaces.create(user, dto, key));
   }
 
   @Get()
   @ApiOperation({ summary: "List the caller's namespaces" })
   @ApiOkResponse({ type: NamespacePageDto })
   @ApiErrors(400)
-  list(@CurrentUser() user: AuthUser, @Query() query: SortedQuery): Promise<NamespacePageDto> {
+  list(@CurrentUser() user: AuthUser, @Query() query: SortedQuery): Promise<RawJson<NamespacePageDto>> {
     return this.namespaces.list(user, query);
   }
 
@@ -41,20 +53,29 @@ export class NamespacesController {
   @ApiOperation({ summary: "A namespace with the caller's role and its project count" })
   @ApiOkResponse({ type: NamespaceDetailDto })
   @ApiErrors(404)
-  get(@CurrentUser() user: AuthUser, @Param('slug') slug: string): Promise<NamespaceDetailDto> {
-    return this.namespaces.get(user, slug);
+  @ApiConditionalGet()
+  async get(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @IfNoneMatch() ifNoneMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.namespaces.get(user, slug, ifNoneMatch));
   }
 
   @Patch(':slug')
   @ApiOperation({ summary: 'Update a namespace (admin); only the given fields change' })
   @ApiOkResponse({ type: NamespaceDto })
   @ApiErrors(400, 403, 404, 409)
-  update(
+  @ApiIfMatch()
+  async update(
     @CurrentUser() user: AuthUser,
     @Param('slug') slug: string,
     @Body() dto: UpdateNamespaceDto,
-  ): Promise<NamespaceDto> {
-    return this.namespaces.update(user, slug, dto);
+    @IfMatch() ifMatch: string[] | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.namespaces.update(user, slug, dto, ifMatch));
   }
 
   @Delete(':slug')
@@ -73,7 +94,7 @@ export class NamespacesController {
     @CurrentUser() user: AuthUser,
     @Param('slug') slug: string,
     @Query() query: PageQuery,
-  ): Promise<MemberPageDto> {
+  ): Promise<RawJson<MemberPageDto>> {
     return this.namespaces.listMembers(user, slug, query);
   }
 

@@ -2,17 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
-import { orderBy, likePattern, pageWindow, type PageQuery, type SortedQuery } from '../common/pagination.js';
+import { orderBy, likePattern, type PageQuery, type SortedQuery } from '../common/pagination.js';
 import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, iso } from '../database/scope.js';
-import { jsonArray, patchAssignments } from '../database/sql.js';
-import type {
-  CreateNamespaceDto,
-  MemberDto,
-  NamespaceDetailDto,
-  NamespaceDto,
-  NamespaceListItemDto,
-  UpdateNamespaceDto,
-} from './dto/namespace.dto.js';
+import { namespaceEtag } from '../database/fragments.js';
+import { ifMatchHolds, jsonArray, pageBody, pageWindow, patchAssignments, tagMatches } from '../database/sql.js';
+import { keepAnswer, type Keep } from '../idempotency/keep.js';
+import type { CreateNamespaceDto, MemberDto, UpdateNamespaceDto } from './dto/namespace.dto.js';
 
 /** The namespace object of the contract, built from alias `n`; `extra` adds pairs after the timestamps. */
 const namespaceJson = (extra = ''): string => `json_build_object(
@@ -21,6 +16,20 @@ const namespaceJson = (extra = ''): string => `json_build_object(
 const NAMESPACE_JSON = namespaceJson();
 
 const MEMBER_JSON = `json_build_object('userId', m.user_id, 'role', m.role, 'createdAt', ${iso('m.created_at')})`;
+
+/** A membership carries its namespace's sort keys: the caller's namespaces are paged from its indexes. */
+const MEMBERSHIP_SORT = {
+  name: 'm.ns_name',
+  createdAt: 'm.ns_created_at',
+  updatedAt: 'm.ns_updated_at',
+  id: 'm.namespace_id',
+};
+const PAGE_SORT = {
+  name: 'n.ns_name',
+  createdAt: 'n.ns_created_at',
+  updatedAt: 'n.ns_updated_at',
+  id: 'n.namespace_id',
+};
 
 export interface Page<T> {
   total: number;
@@ -32,9 +41,11 @@ export interface Page<T> {
 export class NamespacesRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the namespace and its first owner together. */
-  create(userId: string, dto: CreateNamespaceDto): Promise<{ namespace: NamespaceDto }> {
-    return this.db.row(
+  /** Inserts the namespace and its first owner together; answers the namespace as JSON text. */
+  async create(userId: string, dto: CreateNamespaceDto, keep?: Keep): Promise<{ body: string }> {
+    const params: unknown[] = [userId, dto.slug, dto.name ?? null, dto.description ?? null, dto.metadata ?? null];
+    const body = `(SELECT ${NAMESPACE_JSON}::text FROM n)`;
+    const [row] = await (keep?.tx ?? this.db).query<{ body: string }>(
       `WITH n AS (
          INSERT INTO namespace (slug, name, description, metadata)
          VALUES ($2::text, coalesce($3::text, $2::text), $4::text, $5::jsonb)
@@ -42,41 +53,59 @@ export class NamespacesRepository {
        ), owner AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
          SELECT id, $1::text, 'owner' FROM n
+       )${keepAnswer(keep, params, body)}
+       SELECT ${body} AS body`,
+      params,
+    );
+    return row;
+  }
+
+  /**
+   * One page of the caller's live namespaces, read from the membership index of the sort order
+   * (the namespaces of the page joined by key); `total` is the caller's counter, or, with `q`,
+   * counted through the trigram indexes.
+   */
+  list(userId: string, query: SortedQuery): Promise<{ body: string }> {
+    const order = orderBy(query.sort, MEMBERSHIP_SORT);
+    const matches = `($2::text IS NULL OR n.name ILIKE $2::text OR n.slug ILIKE $2::text)`;
+    return this.db.row(
+      `WITH page AS (
+         SELECT n.*, m.role, m.ns_name, m.ns_created_at, m.ns_updated_at, m.namespace_id
+         FROM namespace_member m JOIN namespace n ON n.id = m.namespace_id
+         WHERE m.user_id = $1::text AND m.ns_live AND n.deleted_at IS NULL AND ${matches}
+         ORDER BY ${order} ${pageWindow('$3', '$4')}
        )
-       SELECT ${NAMESPACE_JSON} AS namespace FROM n`,
-      [userId, dto.slug, dto.name ?? null, dto.description ?? null, dto.metadata ?? null],
+       SELECT ${pageBody(
+         'namespaces',
+         `(SELECT ${jsonArray(namespaceJson("'role', n.role"), orderBy(query.sort, PAGE_SORT))} FROM page n)`,
+         `CASE WHEN $2::text IS NULL
+            THEN coalesce((SELECT s.namespace_count FROM member_stats s WHERE s.user_id = $1::text), 0)
+            ELSE (SELECT count(*) FROM namespace n JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
+                  WHERE n.deleted_at IS NULL AND ${matches})
+          END`,
+         '$3',
+         '$4',
+       )} AS body`,
+      [userId, likePattern(query.q), query.page, query.pageSize],
     );
   }
 
-  /** The caller's namespaces, one page, with the total. */
-  list(userId: string, query: SortedQuery): Promise<Page<NamespaceListItemDto>> {
-    const { limit, offset } = pageWindow(query);
+  /** The namespace with the caller's role and its live project count (its counter), as JSON text, and its ETag. */
+  findWithProjectCount(
+    userId: string,
+    slug: string,
+    ifNoneMatch: string[] | null,
+  ): Promise<ScopeResult & { etag: string | null; not_modified: boolean; body: string | null }> {
     return this.db.row(
-      `WITH mine AS (
-         SELECT n.*, m.role
-         FROM namespace n
-         JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
-         WHERE n.deleted_at IS NULL AND ($2::text IS NULL OR n.name ILIKE $2::text OR n.slug ILIKE $2::text)
-       ), page AS (
-         SELECT n.* FROM mine n ORDER BY ${orderBy(query.sort, 'n')} LIMIT $3 OFFSET $4
-       )
-       SELECT (SELECT count(*)::int FROM mine) AS total,
-              (SELECT ${jsonArray(namespaceJson("'role', n.role"), orderBy(query.sort, 'n'))} FROM page n) AS items`,
-      [userId, likePattern(query.q), limit, offset],
-    );
-  }
-
-  /** The namespace with the caller's role and its live project count. */
-  findWithProjectCount(userId: string, slug: string): Promise<ScopeResult & { namespace: NamespaceDetailDto | null }> {
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE}
+      `WITH ${NAMESPACE_SCOPE},
+       n AS (SELECT n.*, ns.role, ${namespaceEtag('n', 'ns.role')} AS etag FROM namespace n JOIN ns ON ns.id = n.id)
        SELECT ${NAMESPACE_SCOPE_COLUMNS},
-              (SELECT ${namespaceJson(
-                `'role', ns.role,
-                 'projects', (SELECT count(*)::int FROM project p WHERE p.namespace_id = n.id AND p.deleted_at IS NULL)`,
-              )}
-               FROM namespace n JOIN ns ON ns.id = n.id) AS namespace`,
-      [userId, slug],
+              (SELECT n.etag FROM n) AS etag,
+              coalesce((SELECT ${tagMatches('n.etag', '$3')} FROM n), false) AS not_modified,
+              (SELECT CASE WHEN ${tagMatches('n.etag', '$3')} THEN NULL
+                           ELSE ${namespaceJson(`'role', n.role, 'projects', n.project_count`)}::text END
+               FROM n) AS body`,
+      [userId, slug, ifNoneMatch],
     );
   }
 
@@ -86,7 +115,8 @@ export class NamespacesRepository {
     slug: string,
     patch: UpdateNamespaceDto,
     allowed: Role[],
-  ): Promise<ScopeResult & { namespace: NamespaceDto | null }> {
+    ifMatch: string[] | null,
+  ): Promise<ScopeResult & { etag: string | null; body: string | null }> {
     return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        n AS (
@@ -94,11 +124,13 @@ export class NamespacesRepository {
            ${patchAssignments('n', '$3', ['slug', 'name', 'description', 'metadata'])},
            updated_at = now()
          FROM ns
-         WHERE n.id = ns.id AND ns.role = ANY($4::text[])
-         RETURNING n.*
+         WHERE n.id = ns.id AND n.deleted_at IS NULL AND ns.role = ANY($4::text[])
+           AND ${ifMatchHolds(namespaceEtag('n', 'ns.role'), '$5')}
+         RETURNING n.*, ns.role
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT ${NAMESPACE_JSON} FROM n) AS namespace`,
-      [userId, slug, JSON.stringify(patch), allowed],
+       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT ${namespaceEtag('n', 'n.role')} FROM n) AS etag,
+              (SELECT ${NAMESPACE_JSON}::text FROM n) AS body`,
+      [userId, slug, JSON.stringify(patch), allowed, ifMatch],
     );
   }
 
@@ -124,19 +156,25 @@ export class NamespacesRepository {
     );
   }
 
-  /** One page of the namespace's members. */
-  listMembers(userId: string, slug: string, query: PageQuery): Promise<ScopeResult & Page<MemberDto>> {
-    const { limit, offset } = pageWindow(query);
+  /** One page of the namespace's members, newest first, from its index; the total from its counter. */
+  listMembers(userId: string, slug: string, query: PageQuery): Promise<ScopeResult & { body: string | null }> {
     return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
        page AS (
-         SELECT m.* FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
-         ORDER BY m.created_at DESC, m.user_id DESC LIMIT $3 OFFSET $4
+         SELECT m.* FROM ns CROSS JOIN LATERAL (
+           SELECT m.* FROM namespace_member m WHERE m.namespace_id = ns.id
+           ORDER BY m.created_at DESC, m.user_id DESC ${pageWindow('$3', '$4')}
+         ) m
        )
        SELECT ${NAMESPACE_SCOPE_COLUMNS},
-              (SELECT count(*)::int FROM namespace_member m JOIN ns ON m.namespace_id = ns.id) AS total,
-              (SELECT ${jsonArray(MEMBER_JSON, 'm.created_at DESC, m.user_id DESC')} FROM page m) AS items`,
-      [userId, slug, limit, offset],
+              ${pageBody(
+                'members',
+                `(SELECT ${jsonArray(MEMBER_JSON, 'm.created_at DESC, m.user_id DESC')} FROM page m)`,
+                '(SELECT n.member_count FROM namespace n JOIN ns ON ns.id = n.id)',
+                '$3',
+                '$4',
+              )} AS body`,
+      [userId, slug, query.page, query.pageSize],
     );
   }
 

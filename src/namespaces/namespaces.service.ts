@@ -3,9 +3,12 @@ import { requireRole, resolveScope } from '../auth/access.js';
 import { isValidSubject } from '../auth/jwt.strategy.js';
 import { mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors.js';
+import { segment, type Answer } from '../common/answer.js';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../common/errors.js';
+import { RawJson } from '../common/raw-json.js';
+import { IdempotencyService, type IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { rejectNulls } from '../common/validators.js';
-import { pageMeta, SUCCESS, type PageQuery, type SortedQuery, type SuccessDto } from '../common/pagination.js';
+import { SUCCESS, type PageQuery, type SortedQuery, type SuccessDto } from '../common/pagination.js';
 import type {
   CreateNamespaceDto,
   MemberDto,
@@ -25,28 +28,52 @@ const MEMBER_RULES = { manage: rolesFrom(REQUIRED_ROLE.manageMembers), owners: r
 /** Namespace rules: who may see, change and delete a namespace and its memberships. */
 @Injectable()
 export class NamespacesService {
-  constructor(private readonly namespaces: NamespacesRepository) {}
+  constructor(
+    private readonly namespaces: NamespacesRepository,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
-  async create(user: AuthUser, dto: CreateNamespaceDto): Promise<NamespaceDto> {
-    return (await this.namespaces.create(user.sub, dto)).namespace;
+  create(user: AuthUser, dto: CreateNamespaceDto, key: IdempotencyRequest | null): Promise<Answer<NamespaceDto>> {
+    const location = `/namespaces/${segment(dto.slug)}`;
+    return this.idempotency.run(key, { status: 201, location }, async (keep) => {
+      return new RawJson<NamespaceDto>((await this.namespaces.create(user.sub, dto, keep)).body);
+    });
   }
 
-  async list(user: AuthUser, query: SortedQuery): Promise<NamespacePageDto> {
-    const { total, items } = await this.namespaces.list(user.sub, query);
-    return { namespaces: items, ...pageMeta(query, total) };
+  async list(user: AuthUser, query: SortedQuery): Promise<RawJson<NamespacePageDto>> {
+    return new RawJson((await this.namespaces.list(user.sub, query)).body);
   }
 
-  async get(user: AuthUser, slug: string): Promise<NamespaceDetailDto> {
-    const found = await this.namespaces.findWithProjectCount(user.sub, slug);
+  async get(user: AuthUser, slug: string, ifNoneMatch: string[] | null): Promise<Answer<NamespaceDetailDto>> {
+    const found = await this.namespaces.findWithProjectCount(user.sub, slug, ifNoneMatch);
     resolveScope(found, { slug });
-    return found.namespace as NamespaceDetailDto;
+    if (found.not_modified) return { etag: found.etag, notModified: true };
+    return { etag: found.etag, body: new RawJson(found.body!) };
   }
 
-  async update(user: AuthUser, slug: string, patch: UpdateNamespaceDto): Promise<NamespaceDto> {
+  async update(
+    user: AuthUser,
+    slug: string,
+    patch: UpdateNamespaceDto,
+    ifMatch: string[] | null,
+  ): Promise<Answer<NamespaceDto>> {
     rejectNulls(patch, ['slug', 'name']);
-    const found = await this.namespaces.update(user.sub, slug, patch, rolesFrom(REQUIRED_ROLE.updateNamespace));
+    const found = await this.namespaces.update(
+      user.sub,
+      slug,
+      patch,
+      rolesFrom(REQUIRED_ROLE.updateNamespace),
+      ifMatch,
+    );
     requireRole(resolveScope(found, { slug }), REQUIRED_ROLE.updateNamespace, { slug });
-    return found.namespace as NamespaceDto;
+    if (found.body === null) {
+      throw ifMatch === null
+        ? new NotFoundError(`Namespace '${slug}' not found`)
+        : new PreconditionFailedError(
+            `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`,
+          );
+    }
+    return { etag: found.etag, body: new RawJson(found.body) };
   }
 
   async remove(user: AuthUser, slug: string): Promise<SuccessDto> {
@@ -58,10 +85,10 @@ export class NamespacesService {
     return SUCCESS;
   }
 
-  async listMembers(user: AuthUser, slug: string, query: PageQuery): Promise<MemberPageDto> {
+  async listMembers(user: AuthUser, slug: string, query: PageQuery): Promise<RawJson<MemberPageDto>> {
     const found = await this.namespaces.listMembers(user.sub, slug, query);
     resolveScope(found, { slug });
-    return { members: found.items, ...pageMeta(query, found.total) };
+    return new RawJson(found.body!);
   }
 
   async putMember(user: AuthUser, slug: string, memberId: string, role: Role): Promise<MemberDto> {

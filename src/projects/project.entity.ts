@@ -5,6 +5,13 @@ import { NamespaceEntity } from '#src/namespaces/namespace.entity.js';
 @Entity('project')
 @Index('uq_project_slug', ['namespaceId', 'slug'], { unique: true, where: 'deleted_at IS NULL' })
 @ForeignKey(() => NamespaceEntity, ['namespaceId'], ['id'], { name: 'fk_project_namespace' })
+// Sort, trigram and tag indexes of migrations/1764300000000-Scale.ts, which TypeORM cannot describe.
+@Index('ix_project_created', { synchronize: false })
+@Index('ix_project_updated', { synchronize: false })
+@Index('ix_project_name', { synchronize: false })
+@Index('ix_project_name_trgm', { synchronize: false })
+@Index('ix_project_tags', { synchronize: false })
+@Index('ix_project_slug_trgm', { synchronize: false })
 export class ProjectEntity {
   @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_project' })
   namespaceId: string;
@@ -35,4 +42,24 @@ export class ProjectEntity {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  // Counters kept by triggers: live datasets, live collections, live standalone collections, deleted ones.
+  @Column({ name: 'dataset_count', type: 'integer', default: 0 })
+  datasetCount: number;
+
+  @Column({ name: 'collection_count', type: 'integer', default: 0 })
+  collectionCount: number;
+
+  @Column({ name: 'standalone_count', type: 'integer', default: 0 })
+  standaloneCount: number;
+
+  @Column({ name: 'dataset_trash_count', type: 'integer', default: 0 })
+  datasetTrashCount: number;
+
+  @Column({ name: 'collection_trash_count', type: 'integer', default: 0 })
+  collectionTrashCount: number;
+
+  /** Bumped by every change its GET answer shows (the ETag). */
+  @Column({ type: 'bigint', default: 1 })
+  version: string;
 }

@@ -2,16 +2,27 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
-import { likePattern, orderBy, pageWindow, type ListQuery } from '../common/pagination.js';
+import { likePattern, orderBy, type ListQuery } from '../common/pagination.js';
+import { projectEtag } from '../database/fragments.js';
 import {
   NAMESPACE_SCOPE,
   NAMESPACE_SCOPE_COLUMNS,
   PROJECT_SCOPE,
   PROJECT_SCOPE_COLUMNS,
   iso,
+  namespaceScope,
 } from '../database/scope.js';
-import { jsonArray, patchAssignments } from '../database/sql.js';
-import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
+import {
+  ifMatchHolds,
+  jsonArray,
+  pageBody,
+  pageWindow,
+  Params,
+  patchAssignments,
+  tagMatches,
+} from '../database/sql.js';
+import { keepAnswer, type Keep } from '../idempotency/keep.js';
+import type { UpdateProjectDto } from './dto/project.dto.js';
 
 /** The project object of the contract, built from alias `p`; `extra` adds pairs after the timestamps. */
 const projectJson = (extra = ''): string => `json_build_object(
@@ -28,78 +39,109 @@ export interface NewProject {
   metadata: Record<string, unknown> | null;
 }
 
-/** Every project statement; each route is one roundtrip. */
+/** Every project statement; each route is one roundtrip. Answers are JSON text built by PostgreSQL. */
 @Injectable()
 export class ProjectsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the project if the caller's role is in `allowed`. */
+  /**
+   * Inserts the project if the caller's role is in `allowed`. The namespace row is locked first,
+   * so a concurrent delete of the namespace either waits for this project (and then refuses) or
+   * goes first (and this finds no namespace).
+   */
   create(
     userId: string,
     slug: string,
     project: NewProject,
     allowed: Role[],
-  ): Promise<ScopeResult & { project: ProjectDto | null }> {
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
+    keep?: Keep,
+  ): Promise<ScopeResult & { body: string | null }> {
+    const params: unknown[] = [
+      userId,
+      slug,
+      project.slug,
+      project.name,
+      project.description,
+      project.tags,
+      project.metadata,
+      allowed,
+    ];
+    const body = `(SELECT ${PROJECT_JSON}::text FROM p)`;
+    return (keep?.tx ?? this.db)
+      .query<ScopeResult & { body: string | null }>(
+        `WITH ${namespaceScope(true)},
        p AS (
          INSERT INTO project (namespace_id, slug, name, description, tags, metadata)
          SELECT ns.id, $3, $4, $5, $6, $7 FROM ns WHERE ns.role = ANY($8::text[])
          RETURNING *
-       )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT ${PROJECT_JSON} FROM p) AS project`,
-      [userId, slug, project.slug, project.name, project.description, project.tags, project.metadata, allowed],
-    );
+       )${keepAnswer(keep, params, body)}
+       SELECT ${NAMESPACE_SCOPE_COLUMNS}, ${body} AS body`,
+        params,
+      )
+      .then(([row]) => row);
   }
 
-  /** One page of the namespace's live projects, filtered and sorted, with the total. */
-  list(userId: string, slug: string, query: ListQuery): Promise<ScopeResult & { total: number; items: ProjectDto[] }> {
-    const { limit, offset } = pageWindow(query);
+  /**
+   * One page of the namespace's live projects, filtered and sorted, read straight from the sort
+   * order's index; `total` from the namespace's counter, or counted through the filter's index.
+   */
+  list(userId: string, slug: string, query: ListQuery): Promise<ScopeResult & { body: string | null }> {
+    const p = new Params([userId, slug]);
     const order = orderBy(query.sort, 'p');
+    const q = query.q ? p.add(likePattern(query.q), 'text') : '';
+    const filters = [
+      query.q ? `(p.name ILIKE ${q} OR p.slug ILIKE ${q})` : '',
+      query.tag?.length ? `p.tags @> ${p.add(query.tag, 'text[]')}` : '',
+    ].filter(Boolean);
+    const where = `p.namespace_id = ns.id AND p.deleted_at IS NULL${filters.map((f) => ` AND ${f}`).join('')}`;
+    const total =
+      filters.length > 0
+        ? `(SELECT count(*) FROM ns, project p WHERE ${where})`
+        : `(SELECT n.project_count FROM namespace n JOIN ns ON ns.id = n.id)`;
+    const page = p.add(query.page, 'int');
+    const size = p.add(query.pageSize, 'int');
     return this.db.row(
       `WITH ${NAMESPACE_SCOPE},
-       hits AS (
-         SELECT p.* FROM project p JOIN ns ON p.namespace_id = ns.id
-         WHERE p.deleted_at IS NULL
-           AND ($3::text IS NULL OR p.name ILIKE $3::text OR p.slug ILIKE $3::text)
-           AND p.tags @> $4::text[]
-       ),
-       page AS (SELECT p.* FROM hits p ORDER BY ${order} LIMIT $5 OFFSET $6)
+       page AS (
+         SELECT p.* FROM ns CROSS JOIN LATERAL (
+           SELECT p.* FROM project p WHERE ${where} ORDER BY ${order} ${pageWindow(page, size)}
+         ) p
+       )
        SELECT ${NAMESPACE_SCOPE_COLUMNS},
-              (SELECT count(*)::int FROM hits) AS total,
-              (SELECT ${jsonArray(PROJECT_JSON, order)} FROM page p) AS items`,
-      [userId, slug, likePattern(query.q), query.tag ?? [], limit, offset],
+              ${pageBody('projects', `(SELECT ${jsonArray(PROJECT_JSON, order)} FROM page p)`, total, page, size)} AS body`,
+      p.values,
     );
   }
 
-  /** The project with its live dataset and collection counts. */
+  /** The project with its live dataset and collection counts (its counters) and its ETag. */
   findWithCounts(
     userId: string,
     slug: string,
     projectSlug: string,
-  ): Promise<ScopeResult & { project: ProjectDetailDto | null }> {
+    ifNoneMatch: string[] | null,
+  ): Promise<ScopeResult & { etag: string | null; not_modified: boolean; body: string | null }> {
     return this.db.row(
-      `WITH ${PROJECT_SCOPE}
+      `WITH ${PROJECT_SCOPE},
+       p AS (SELECT p.*, ${projectEtag('p')} AS etag FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)
        SELECT ${PROJECT_SCOPE_COLUMNS},
-              (SELECT ${projectJson(
-                `'datasets', (SELECT count(*)::int FROM dataset d
-                              WHERE d.namespace_id = p.namespace_id AND d.project_id = p.id AND d.deleted_at IS NULL),
-                 'collections', (SELECT count(*)::int FROM collection c
-                                 WHERE c.namespace_id = p.namespace_id AND c.project_id = p.id AND c.deleted_at IS NULL)`,
-              )}
-               FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id) AS project`,
-      [userId, slug, projectSlug],
+              (SELECT p.etag FROM p) AS etag,
+              coalesce((SELECT ${tagMatches('p.etag', '$4')} FROM p), false) AS not_modified,
+              (SELECT CASE WHEN ${tagMatches('p.etag', '$4')} THEN NULL
+                           ELSE ${projectJson(`'datasets', p.dataset_count, 'collections', p.collection_count`)}::text END
+               FROM p) AS body`,
+      [userId, slug, projectSlug, ifNoneMatch],
     );
   }
 
-  /** Changes the given fields if the caller's role is in `allowed`. */
+  /** Changes the given fields if the caller's role is in `allowed` and `ifMatch` is null or the current tag. */
   update(
     userId: string,
     slug: string,
     projectSlug: string,
     patch: UpdateProjectDto,
     allowed: Role[],
-  ): Promise<ScopeResult & { project: ProjectDto | null }> {
+    ifMatch: string[] | null,
+  ): Promise<ScopeResult & { etag: string | null; body: string | null }> {
     return this.db.row(
       `WITH ${PROJECT_SCOPE},
        p AS (
@@ -107,31 +149,34 @@ export class ProjectsRepository {
            ${patchAssignments('p', '$4', ['slug', 'name', 'description', 'tags', 'metadata'])},
            updated_at = now()
          FROM pr, ns
-         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND ns.role = ANY($5::text[])
+         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ns.role = ANY($5::text[])
+           AND ${ifMatchHolds(projectEtag('p'), '$6')}
          RETURNING p.*
        )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, (SELECT ${PROJECT_JSON} FROM p) AS project`,
-      [userId, slug, projectSlug, JSON.stringify(patch), allowed],
+       SELECT ${PROJECT_SCOPE_COLUMNS}, (SELECT ${projectEtag('p')} FROM p) AS etag, (SELECT ${PROJECT_JSON}::text FROM p) AS body`,
+      [userId, slug, projectSlug, JSON.stringify(patch), allowed, ifMatch],
     );
   }
 
-  /** Soft-deletes the project (its datasets and collections go with it) if the caller may. */
+  /** Soft-deletes the project (its datasets and collections go with it) if the caller may and `ifMatch` holds. */
   softDelete(
     userId: string,
     slug: string,
     projectSlug: string,
     allowed: Role[],
+    ifMatch: string[] | null,
   ): Promise<ScopeResult & { deleted: boolean }> {
     return this.db.row(
       `WITH ${PROJECT_SCOPE},
        p AS (
          UPDATE project p SET deleted_at = now(), updated_at = now()
          FROM pr, ns
-         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND ns.role = ANY($4::text[])
+         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ns.role = ANY($4::text[])
+           AND ${ifMatchHolds(projectEtag('p'), '$5')}
          RETURNING p.id
        )
        SELECT ${PROJECT_SCOPE_COLUMNS}, EXISTS (SELECT 1 FROM p) AS deleted`,
-      [userId, slug, projectSlug, allowed],
+      [userId, slug, projectSlug, allowed, ifMatch],
     );
   }
 }

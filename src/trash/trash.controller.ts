@@ -1,0 +1,88 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { ProjectPath } from '../auth/access.js';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { respond } from '../common/answer.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { ApiProjectParams } from '../common/api-params.js';
+import { SuccessDto } from '../common/pagination.js';
+import type { RawJson } from '../common/raw-json.js';
+import { CollectionDto } from '../collections/dto/collection.dto.js';
+import { DatasetDto } from '../datasets/dto/dataset.dto.js';
+import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
+import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { RestoreDto, TrashPageDto, TrashQuery } from './dto/trash.dto.js';
+import { TrashService } from './trash.service.js';
+
+@ApiTags('trash')
+@ApiBearerAuth()
+@ApiProjectParams()
+@ApiExtraModels(DatasetDto, CollectionDto)
+@Controller('namespaces/:slug/projects/:projectSlug/trash')
+export class TrashController {
+  constructor(private readonly trash: TrashService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The project's deleted datasets and collections, newest deletion first (reader)" })
+  @ApiOkResponse({ type: TrashPageDto })
+  @ApiErrors(400, 404)
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Query() query: TrashQuery,
+  ): Promise<RawJson<TrashPageDto>> {
+    return this.trash.list(user, path, query);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Restore a deleted dataset or collection (writer), under its old name or the one given',
+    description:
+      'A dataset re-attaches the collections its deletion detached that are still standalone; a collection comes back ' +
+      'with all its members, into its dataset when that is live.',
+  })
+  @ApiParam({
+    name: 'id',
+    description: 'The id of the deleted dataset or collection',
+    schema: { type: 'string', format: 'uuid' },
+  })
+  @ApiOkResponse({
+    description: 'The restored dataset or collection',
+    schema: { oneOf: [{ $ref: getSchemaPath(DatasetDto) }, { $ref: getSchemaPath(CollectionDto) }] },
+  })
+  @ApiErrors(400, 403, 404, 409)
+  @ApiIdempotent()
+  async restore(
+    @CurrentUser() user: AuthUser,
+    @Param() path: ProjectPath,
+    @Param('id') id: string,
+    @Body() dto: RestoreDto,
+    @IdempotencyKey() key: IdempotencyRequest | null,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, await this.trash.restore(user, path, id, dto.name ?? null, key));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Purge a deleted dataset or collection now, members included (admin)' })
+  @ApiParam({
+    name: 'id',
+    description: 'The id of the deleted dataset or collection',
+    schema: { type: 'string', format: 'uuid' },
+  })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrors(403, 404)
+  purge(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('id') id: string): Promise<SuccessDto> {
+    return this.trash.purge(user, path, id);
+  }
+}
