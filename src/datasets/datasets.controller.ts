@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
-import { ApiErrors } from '../common/api-errors.js';
+import { ApiErrors, CONFLICT, forbidden, INVALID, notFound } from '../common/api-errors.js';
 import { IdListBody } from '../http/json-body.js';
 import type { RawJson } from '../common/raw-json.js';
-import { ApiProjectParams } from '../common/api-params.js';
+import { ApiPathParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
 import type { ProjectPath } from '../auth/access.js';
 import { DatasetsService } from './datasets.service.js';
@@ -22,15 +22,21 @@ import {
 
 @ApiTags('datasets')
 @ApiBearerAuth()
-@ApiProjectParams()
+@ApiPathParams()
 @Controller('namespaces/:slug/projects/:projectSlug/datasets')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a dataset (writer)' })
-  @ApiCreatedResponse({ type: DatasetDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiCreatedResponse({ type: DatasetDto, description: 'The new dataset' })
+  @ApiErrors({
+    400: [INVALID.name],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project'),
+    409: CONFLICT.datasetName,
+    body: 'json',
+  })
   create(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -41,16 +47,16 @@ export class DatasetsController {
 
   @Get()
   @ApiOperation({ summary: "List a project's datasets, each with its collections by name" })
-  @ApiOkResponse({ type: DatasetPageDto })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({ type: DatasetPageDto, description: 'A page of datasets, each with its collections by name' })
+  @ApiErrors({ 400: [INVALID.sort], 404: notFound('namespace', 'project') })
   list(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Query() query: ListQuery): Promise<DatasetPageDto> {
     return this.datasets.list(user, path, query);
   }
 
   @Get(':name')
   @ApiOperation({ summary: 'A dataset with its collections and all their members' })
-  @ApiOkResponse({ type: DatasetDetailDto })
-  @ApiErrors(404)
+  @ApiOkResponse({ type: DatasetDetailDto, description: 'The dataset with its collections and all their members' })
+  @ApiErrors({ 404: notFound('namespace', 'project', 'dataset') })
   get(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -61,8 +67,14 @@ export class DatasetsController {
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a dataset (writer); only the given fields change' })
-  @ApiOkResponse({ type: DatasetDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiOkResponse({ type: DatasetDto, description: 'The dataset as it is now' })
+  @ApiErrors({
+    400: [INVALID.nameNull],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset'),
+    409: CONFLICT.datasetName,
+    body: 'json',
+  })
   update(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -74,8 +86,8 @@ export class DatasetsController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Soft-delete a dataset (writer); its collections become standalone' })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrors(403, 404)
+  @ApiOkResponse({ type: SuccessDto, description: 'Deleted; its collections are standalone now' })
+  @ApiErrors({ 403: forbidden('writer'), 404: notFound('namespace', 'project', 'dataset') })
   remove(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('name') name: string): Promise<SuccessDto> {
     return this.datasets.remove(user, path, name);
   }
@@ -84,8 +96,14 @@ export class DatasetsController {
   @IdListBody()
   @HttpCode(200)
   @ApiOperation({ summary: 'Attach collections by name (writer); all or nothing' })
-  @ApiOkResponse({ type: LinkResultDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiOkResponse({ type: LinkResultDto, description: 'How many were attached, and how many the dataset holds now' })
+  @ApiErrors({
+    400: [INVALID.collectionNames('add')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset', 'collections'),
+    409: CONFLICT.collectionsTaken,
+    body: 'idList',
+  })
   link(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -98,8 +116,13 @@ export class DatasetsController {
   @Delete(':name/collections')
   @IdListBody()
   @ApiOperation({ summary: 'Detach collections by name (writer); they become standalone' })
-  @ApiOkResponse({ type: UnlinkResultDto })
-  @ApiErrors(400, 403, 404)
+  @ApiOkResponse({ type: UnlinkResultDto, description: 'How many were detached, and how many the dataset holds now' })
+  @ApiErrors({
+    400: [INVALID.collectionNames('remove')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset'),
+    body: 'idList',
+  })
   unlink(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,

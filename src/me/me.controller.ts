@@ -13,7 +13,7 @@ export class MeController {
 
   @Get()
   @ApiOperation({ summary: "The caller's identity and namespaces" })
-  @ApiOkResponse({ type: MeDto })
+  @ApiOkResponse({ type: MeDto, description: "The token's identity claims and the caller's newest memberships" })
   @ApiErrors()
   async get(@CurrentUser() user: AuthUser): Promise<MeDto> {
     const { sub, name, email, username } = user;
