@@ -102,7 +102,12 @@ describe('OpenAPI document', () => {
       const declared = { default: param.schema.default, example: param.example ?? param.schema.example };
       expect([param.name, declared]).toEqual([param.name, { default: undefined, example: undefined }]);
     }
-    expect(listing.responses['200'].content['application/json'].schema.oneOf).toHaveLength(2);
+    const answer = listing.responses['200'].content['application/json'];
+    expect(answer.schema.oneOf).toHaveLength(2);
+    expect(Object.values(answer.examples as Json).map((example) => Object.keys(example.value as Json))).toEqual([
+      ['members', 'page', 'pageSize', 'total', 'totalPages'],
+      ['members', 'nextCursor'],
+    ]);
   });
 
   it('asks for the token on every route but health and metrics, and names servers and tags', () => {

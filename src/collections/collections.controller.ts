@@ -19,8 +19,7 @@ import {
   CreateCollectionDto,
   MemberListQuery,
   CollectionMemberPageDto,
-  CollectionMemberPageFormDto,
-  CollectionMemberCursorFormDto,
+  MEMBER_LISTING_FORMS,
   RemoveMembersDto,
   RemoveMembersResultDto,
   UpdateCollectionDto,
@@ -162,10 +161,10 @@ export class CollectionsController {
       'left out: from the start); the answer carries `nextCursor`, the `after` of the next call, null at the end. ' +
       'The cursor form costs the same at any depth.',
   })
-  @ApiOkResponseOneOf('Members in insertion order: the page form, or the cursor form when after or limit is given', [
-    CollectionMemberPageFormDto,
-    CollectionMemberCursorFormDto,
-  ])
+  @ApiOkResponseOneOf(
+    'Members in insertion order: the page form, or the cursor form when after or limit is given',
+    MEMBER_LISTING_FORMS,
+  )
   @ApiErrors({
     400: { 'both forms': [INVALID.bothForms], 'unknown cursor': [INVALID.afterUnknown] },
     404: notFound('namespace', 'project', 'collection'),

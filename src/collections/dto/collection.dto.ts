@@ -139,6 +139,35 @@ export class CollectionMemberCursorFormDto {
   nextCursor: string | null;
 }
 
+/** The member listing's two forms, with an example of each (for the OpenAPI document). */
+export const MEMBER_LISTING_FORMS = [
+  {
+    summary: 'page form (page, pageSize)',
+    type: CollectionMemberPageFormDto,
+    example: {
+      members: [
+        { nodeId: 'episode-0001', addedAt: '2026-04-15T09:30:00.000Z' },
+        { nodeId: 'episode-0002', addedAt: '2026-04-15T09:30:00.000Z' },
+      ],
+      page: 1,
+      pageSize: 2,
+      total: 3,
+      totalPages: 2,
+    },
+  },
+  {
+    summary: 'cursor form (after, limit)',
+    type: CollectionMemberCursorFormDto,
+    example: {
+      members: [
+        { nodeId: 'episode-0001', addedAt: '2026-04-15T09:30:00.000Z' },
+        { nodeId: 'episode-0002', addedAt: '2026-04-15T09:30:00.000Z' },
+      ],
+      nextCursor: 'episode-0002',
+    },
+  },
+];
+
 /** The member listing's answer, in the form the query asked for. */
 export type CollectionMemberPageDto = CollectionMemberPageFormDto | CollectionMemberCursorFormDto;
 
