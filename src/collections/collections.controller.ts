@@ -1,28 +1,30 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { ProjectPath } from '../auth/access.js';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { respond } from '../common/answer.js';
-import { ApiErrors } from '../common/api-errors.js';
-import { ApiProjectParams } from '../common/api-params.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
-import { SuccessDto } from '../common/pagination.js';
-import type { RawJson } from '../common/raw-json.js';
-import { IdListBody } from '../http/json-body.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
+import { ApiOkResponseOneOf } from '../common/api-responses.js';
+import { IdListBody } from '../http/json-body.js';
+import type { RawJson } from '../common/raw-json.js';
+import { ApiPathParams } from '../common/api-params.js';
+import { SuccessDto } from '../common/pagination.js';
+import type { ProjectPath } from '../auth/access.js';
 import { CollectionsService } from './collections.service.js';
 import {
   AddMembersDto,
   AddMembersResultDto,
   CollectionDto,
   CollectionListQuery,
-  CollectionMemberPageDto,
   CollectionPageDto,
   CollectionQuery,
   CreateCollectionDto,
   MemberListQuery,
+  CollectionMemberPageDto,
+  MEMBER_LISTING_FORMS,
   RemoveMembersDto,
   RemoveMembersResultDto,
   UpdateCollectionDto,
@@ -30,7 +32,7 @@ import {
 
 @ApiTags('collections')
 @ApiBearerAuth()
-@ApiProjectParams()
+@ApiPathParams()
 @Controller('namespaces/:slug/projects/:projectSlug/collections')
 export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
@@ -38,8 +40,15 @@ export class CollectionsController {
   @Post()
   @IdListBody()
   @ApiOperation({ summary: 'Create a collection (writer), optionally in a dataset and with members' })
-  @ApiCreatedResponse({ type: CollectionDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiCreatedResponse({ type: CollectionDto, description: 'The new collection with its members' })
+  @ApiErrors({
+    400: [INVALID.name, INVALID.nodeIds('members')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'datasetId'),
+    409: { taken: CONFLICT.collectionName, 'key in progress': IDEMPOTENCY.inProgress },
+    body: 'idList',
+    422: IDEMPOTENCY.reused,
+  })
   @ApiIdempotent()
   async create(
     @CurrentUser() user: AuthUser,
@@ -53,8 +62,11 @@ export class CollectionsController {
 
   @Get()
   @ApiOperation({ summary: "List a project's collections, each with its first 100 members" })
-  @ApiOkResponse({ type: CollectionPageDto })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({ type: CollectionPageDto, description: 'A page of collections, each with its first 100 members' })
+  @ApiErrors({
+    400: { filters: [INVALID.standalone], datasetId: [INVALID.datasetId] },
+    404: notFound('namespace', 'project'),
+  })
   list(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -65,8 +77,11 @@ export class CollectionsController {
 
   @Get(':name')
   @ApiOperation({ summary: 'A collection with all its members in order' })
-  @ApiOkResponse({ type: CollectionDto })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({
+    type: CollectionDto,
+    description: 'The collection with all its members in order (none with members=false)',
+  })
+  @ApiErrors({ 400: [INVALID.members], 404: notFound('namespace', 'project', 'collection') })
   @ApiConditionalGet()
   async get(
     @CurrentUser() user: AuthUser,
@@ -81,8 +96,15 @@ export class CollectionsController {
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a collection (writer); datasetId moves it, null makes it standalone' })
-  @ApiOkResponse({ type: CollectionDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiOkResponse({ type: CollectionDto, description: 'The collection as it is now, with all its members' })
+  @ApiErrors({
+    400: [INVALID.nameNull],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'collection', 'datasetId'),
+    409: CONFLICT.collectionName,
+    body: 'json',
+    412: STALE.collection,
+  })
   @ApiIfMatch()
   async update(
     @CurrentUser() user: AuthUser,
@@ -96,9 +118,9 @@ export class CollectionsController {
   }
 
   @Delete(':name')
-  @ApiOperation({ summary: 'Soft-delete a collection (writer); it stays restorable from the trash' })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrors(403, 404)
+  @ApiOperation({ summary: 'Soft-delete a collection (writer)' })
+  @ApiOkResponse({ type: SuccessDto, description: 'Deleted' })
+  @ApiErrors({ 403: forbidden('writer'), 404: notFound('namespace', 'project', 'collection'), 412: STALE.collection })
   @ApiIfMatch()
   remove(
     @CurrentUser() user: AuthUser,
@@ -113,8 +135,16 @@ export class CollectionsController {
   @IdListBody()
   @HttpCode(200)
   @ApiOperation({ summary: 'Append members (writer); ids already present are skipped' })
-  @ApiOkResponse({ type: AddMembersResultDto })
-  @ApiErrors(400, 403, 404)
+  @ApiOkResponse({ type: AddMembersResultDto, description: 'How many ids were new, and how many members it has now' })
+  @ApiErrors({
+    400: [INVALID.nodeIds('add')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'collection'),
+    body: 'idList',
+    412: STALE.collection,
+    409: IDEMPOTENCY.inProgress,
+    422: IDEMPOTENCY.reused,
+  })
   @ApiIfMatch()
   @ApiIdempotent()
   async addMembers(
@@ -132,8 +162,17 @@ export class CollectionsController {
   @Delete(':name/members')
   @IdListBody()
   @ApiOperation({ summary: 'Remove members (writer); absent ids are ignored' })
-  @ApiOkResponse({ type: RemoveMembersResultDto })
-  @ApiErrors(400, 403, 404)
+  @ApiOkResponse({
+    type: RemoveMembersResultDto,
+    description: 'How many ids were removed, and how many members it has now',
+  })
+  @ApiErrors({
+    400: [INVALID.nodeIds('remove')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'collection'),
+    body: 'idList',
+    412: STALE.collection,
+  })
   @ApiIfMatch()
   removeMembers(
     @CurrentUser() user: AuthUser,
@@ -146,9 +185,23 @@ export class CollectionsController {
   }
 
   @Get(':name/members')
-  @ApiOperation({ summary: 'Members in insertion order, by page or by cursor (after + limit)' })
-  @ApiOkResponse({ type: CollectionMemberPageDto })
-  @ApiErrors(400, 404)
+  @ApiOperation({
+    summary: 'Members in insertion order, by page or by cursor (after + limit)',
+    description:
+      'Two forms, never mixed (both → 400). **Page form** (the default): `page` (from 1, default 1) and `pageSize` ' +
+      '(1–200, default 50); the answer carries `page`, `pageSize`, `total` (exact) and `totalPages`. **Cursor form**, ' +
+      'chosen by giving `after` or `limit`: `limit` (1–1000, default 100) members after the node id `after` (empty or ' +
+      'left out: from the start); the answer carries `nextCursor`, the `after` of the next call, null at the end. ' +
+      'The cursor form costs the same at any depth.',
+  })
+  @ApiOkResponseOneOf(
+    'Members in insertion order: the page form, or the cursor form when after or limit is given',
+    MEMBER_LISTING_FORMS,
+  )
+  @ApiErrors({
+    400: { 'both forms': [INVALID.bothForms], 'unknown cursor': [INVALID.afterUnknown] },
+    404: notFound('namespace', 'project', 'collection'),
+  })
   listMembers(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,

@@ -1,7 +1,6 @@
 import { applyDecorators, BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorDto } from './api-errors.js';
 
 /** An entity tag as a client sends it in If-Match / If-None-Match: a quoted strong tag. */
 const TAG = /^"[\x21\x23-\x7e]*"$/;
@@ -46,7 +45,7 @@ export function ApiConditionalGet(): MethodDecorator {
   );
 }
 
-/** Documents a change that accepts If-Match and answers 412 for a tag that is not current. */
+/** Documents a change that accepts If-Match (its 412 goes in the route's ApiErrors). */
 export function ApiIfMatch(): MethodDecorator {
   return applyDecorators(
     ApiHeader({
@@ -54,11 +53,6 @@ export function ApiIfMatch(): MethodDecorator {
       required: false,
       description: 'The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current',
       schema: { type: 'string' },
-    }),
-    ApiResponse({
-      status: 412,
-      description: 'Precondition failed: the If-Match tag is not current; nothing changed',
-      type: ErrorDto,
     }),
   );
 }

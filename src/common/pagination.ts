@@ -30,10 +30,18 @@ export class ListQuery extends SortedQuery {
 
 /** The page envelope; the items go under a key named by the list (`datasets`, `members`…). */
 export class PageMeta {
-  @ApiProperty({ example: 1 }) page: number;
-  @ApiProperty({ example: 50 }) pageSize: number;
-  @ApiProperty({ example: 7 }) total: number;
-  @ApiProperty({ example: 1 }) totalPages: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1, description: 'This page, from 1' }) page: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: LIMITS.pageSize, example: 50, description: 'Items per page' })
+  pageSize: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 7, description: 'Items in the whole list (exact)' })
+  total: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 1,
+    description: 'ceil(total / pageSize); loop while page < totalPages',
+  })
+  totalPages: number;
 }
 
 export function pageMeta(query: PageQuery, total: number): PageMeta {
@@ -76,7 +84,7 @@ export function orderBy(sort: Sort, t: string | SortColumns): string {
 }
 
 export class SuccessDto {
-  @ApiProperty({ example: true }) success: true;
+  @ApiProperty({ type: Boolean, example: true, description: 'Always true' }) success: true;
 }
 
 export const SUCCESS: SuccessDto = { success: true };

@@ -224,10 +224,18 @@ export function OneOf<T extends string>(values: readonly T[], options: FieldOpti
   );
 }
 
-/** An integer query parameter within bounds. */
-export function QueryInt(min: number, max: number, fallback: number, description?: string): PropertyDecorator {
+/**
+ * An integer query parameter within bounds. `fallback` is the documented default; undefined leaves
+ * it out of the document (where pre-filled defaults would conflict, as on the member listing).
+ */
+export function QueryInt(
+  min: number,
+  max: number,
+  fallback: number | undefined,
+  description?: string,
+): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ type: Number, minimum: min, maximum: max, default: fallback, description }),
+    ApiPropertyOptional({ type: 'integer', minimum: min, maximum: max, default: fallback, description }),
     IsOptional(),
     Type(() => Number),
     IsInt({ message: ({ property }: ValidationArguments) => `${property} must be an integer` }),

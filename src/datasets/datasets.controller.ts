@@ -1,17 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { ProjectPath } from '../auth/access.js';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { respond } from '../common/answer.js';
-import { ApiErrors } from '../common/api-errors.js';
-import { ApiProjectParams } from '../common/api-params.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
-import { ListQuery, SuccessDto } from '../common/pagination.js';
-import type { RawJson } from '../common/raw-json.js';
-import { IdListBody } from '../http/json-body.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, type AuthUser } from '../auth/user.js';
+import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
+import { IdListBody } from '../http/json-body.js';
+import type { RawJson } from '../common/raw-json.js';
+import { ApiPathParams } from '../common/api-params.js';
+import { ListQuery, SuccessDto } from '../common/pagination.js';
+import type { ProjectPath } from '../auth/access.js';
 import { DatasetsService } from './datasets.service.js';
 import {
   CreateDatasetDto,
@@ -27,15 +27,22 @@ import {
 
 @ApiTags('datasets')
 @ApiBearerAuth()
-@ApiProjectParams()
+@ApiPathParams()
 @Controller('namespaces/:slug/projects/:projectSlug/datasets')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a dataset (writer)' })
-  @ApiCreatedResponse({ type: DatasetDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiCreatedResponse({ type: DatasetDto, description: 'The new dataset' })
+  @ApiErrors({
+    400: [INVALID.name],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project'),
+    409: { taken: CONFLICT.datasetName, 'key in progress': IDEMPOTENCY.inProgress },
+    body: 'json',
+    422: IDEMPOTENCY.reused,
+  })
   @ApiIdempotent()
   async create(
     @CurrentUser() user: AuthUser,
@@ -49,8 +56,8 @@ export class DatasetsController {
 
   @Get()
   @ApiOperation({ summary: "List a project's datasets, each with its collections by name" })
-  @ApiOkResponse({ type: DatasetPageDto })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({ type: DatasetPageDto, description: 'A page of datasets, each with its collections by name' })
+  @ApiErrors({ 400: [INVALID.sort], 404: notFound('namespace', 'project') })
   list(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -61,8 +68,8 @@ export class DatasetsController {
 
   @Get(':name')
   @ApiOperation({ summary: 'A dataset with its collections and all their members' })
-  @ApiOkResponse({ type: DatasetDetailDto })
-  @ApiErrors(404)
+  @ApiOkResponse({ type: DatasetDetailDto, description: 'The dataset with its collections and all their members' })
+  @ApiErrors({ 404: notFound('namespace', 'project', 'dataset') })
   @ApiConditionalGet()
   async get(
     @CurrentUser() user: AuthUser,
@@ -76,8 +83,15 @@ export class DatasetsController {
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a dataset (writer); only the given fields change' })
-  @ApiOkResponse({ type: DatasetDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiOkResponse({ type: DatasetDto, description: 'The dataset as it is now' })
+  @ApiErrors({
+    400: [INVALID.nameNull],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset'),
+    409: CONFLICT.datasetName,
+    body: 'json',
+    412: STALE.dataset,
+  })
   @ApiIfMatch()
   async update(
     @CurrentUser() user: AuthUser,
@@ -94,8 +108,8 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'Soft-delete a dataset (writer); its collections become standalone; it stays restorable from the trash',
   })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrors(403, 404)
+  @ApiOkResponse({ type: SuccessDto, description: 'Deleted; its collections are standalone now' })
+  @ApiErrors({ 403: forbidden('writer'), 404: notFound('namespace', 'project', 'dataset'), 412: STALE.dataset })
   @ApiIfMatch()
   remove(
     @CurrentUser() user: AuthUser,
@@ -110,8 +124,16 @@ export class DatasetsController {
   @IdListBody()
   @HttpCode(200)
   @ApiOperation({ summary: 'Attach collections by name (writer); all or nothing' })
-  @ApiOkResponse({ type: LinkResultDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiOkResponse({ type: LinkResultDto, description: 'How many were attached, and how many the dataset holds now' })
+  @ApiErrors({
+    400: [INVALID.collectionNames('add')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset', 'collections'),
+    409: { taken: CONFLICT.collectionsTaken, 'key in progress': IDEMPOTENCY.inProgress },
+    body: 'idList',
+    412: STALE.dataset,
+    422: IDEMPOTENCY.reused,
+  })
   @ApiIfMatch()
   @ApiIdempotent()
   async link(
@@ -129,8 +151,14 @@ export class DatasetsController {
   @Delete(':name/collections')
   @IdListBody()
   @ApiOperation({ summary: 'Detach collections by name (writer); they become standalone' })
-  @ApiOkResponse({ type: UnlinkResultDto })
-  @ApiErrors(400, 403, 404)
+  @ApiOkResponse({ type: UnlinkResultDto, description: 'How many were detached, and how many the dataset holds now' })
+  @ApiErrors({
+    400: [INVALID.collectionNames('remove')],
+    403: forbidden('writer'),
+    404: notFound('namespace', 'project', 'dataset'),
+    body: 'idList',
+    412: STALE.dataset,
+  })
   @ApiIfMatch()
   unlink(
     @CurrentUser() user: AuthUser,

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/user.js';
-import { ErrorDto } from '../common/api-errors.js';
+import { ApiPublicErrors, ApiUnavailable } from '../common/api-errors.js';
 import { Database } from '../database/database.js';
 import { HealthDto } from './health.dto.js';
 
@@ -15,6 +15,7 @@ export class HealthController {
   @Public()
   @ApiOperation({ summary: 'The process is running', security: [] })
   @ApiOkResponse({ type: HealthDto, description: 'The process runs' })
+  @ApiPublicErrors()
   live(): HealthDto {
     return { status: 'ok' };
   }
@@ -23,7 +24,8 @@ export class HealthController {
   @Public()
   @ApiOperation({ summary: 'The database answers', security: [] })
   @ApiOkResponse({ type: HealthDto, description: 'The database answers' })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: 'The database does not answer' })
+  @ApiPublicErrors()
+  @ApiUnavailable('The database does not answer', 'The database does not answer')
   async ready(): Promise<HealthDto> {
     try {
       await this.db.query('SELECT 1');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { applyDecorators, BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorDto } from '../common/api-errors.js';
 import type { IdempotencyRequest } from './idempotency.service.js';
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
@@ -26,7 +25,7 @@ export const IdempotencyKey = createParamDecorator(
   },
 );
 
-/** Documents the Idempotency-Key header of a POST and what it answers. */
+/** Documents the Idempotency-Key header of a POST (its 409 and 422 go in the route's ApiErrors). */
 export function ApiIdempotent(): MethodDecorator {
   return applyDecorators(
     ApiHeader({
@@ -36,14 +35,6 @@ export function ApiIdempotent(): MethodDecorator {
         'Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry ' +
         'with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing.',
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
-    }),
-    ApiConflictResponse({
-      description: 'A request with the same Idempotency-Key is still in progress',
-      type: ErrorDto,
-    }),
-    ApiUnprocessableEntityResponse({
-      description: 'The Idempotency-Key was used for a different request (method, path or body)',
-      type: ErrorDto,
     }),
   );
 }

@@ -14,7 +14,10 @@ export class MeController {
 
   @Get('me')
   @ApiOperation({ summary: "The caller's identity, newest 100 memberships and namespace count" })
-  @ApiOkResponse({ type: MeDto })
+  @ApiOkResponse({
+    type: MeDto,
+    description: "The token's identity claims, the caller's newest memberships and how many namespaces they are in",
+  })
   @ApiErrors()
   async get(@CurrentUser() user: AuthUser): Promise<RawJson<MeDto>> {
     return new RawJson(await this.me.me(user));
@@ -27,7 +30,7 @@ export class MeController {
       "`namespace` is the namespace whose slug is the token's username (or preferred_username, else sub) when the caller " +
       'is a member of it, else the oldest namespace the caller owns, else null.',
   })
-  @ApiOkResponse({ type: AuthMeDto })
+  @ApiOkResponse({ type: AuthMeDto, description: "As GET /me, with the caller's default namespace" })
   @ApiErrors()
   async authMe(@CurrentUser() user: AuthUser): Promise<RawJson<AuthMeDto>> {
     return new RawJson(await this.me.me(user, user.username ?? user.sub));

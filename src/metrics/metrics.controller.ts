@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/user.js';
+import { ApiPublicErrors } from '../common/api-errors.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('service')
@@ -17,6 +18,7 @@ export class MetricsController {
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiPublicErrors()
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

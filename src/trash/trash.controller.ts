@@ -12,8 +12,8 @@ import type { FastifyReply } from 'fastify';
 import type { ProjectPath } from '../auth/access.js';
 import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { respond } from '../common/answer.js';
-import { ApiErrors } from '../common/api-errors.js';
-import { ApiProjectParams } from '../common/api-params.js';
+import { ApiErrors, forbidden, IDEMPOTENCY, INVALID, notFound } from '../common/api-errors.js';
+import { ApiPathParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
 import type { RawJson } from '../common/raw-json.js';
 import { CollectionDto } from '../collections/dto/collection.dto.js';
@@ -23,9 +23,11 @@ import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { RestoreDto, TrashPageDto, TrashQuery } from './dto/trash.dto.js';
 import { TrashService } from './trash.service.js';
 
+const TRASH_MISSING = "Nothing with id '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' in the trash of project 'acme/robotics'";
+
 @ApiTags('trash')
 @ApiBearerAuth()
-@ApiProjectParams()
+@ApiPathParams()
 @ApiExtraModels(DatasetDto, CollectionDto)
 @Controller('namespaces/:slug/projects/:projectSlug/trash')
 export class TrashController {
@@ -33,8 +35,11 @@ export class TrashController {
 
   @Get()
   @ApiOperation({ summary: "The project's deleted datasets and collections, newest deletion first (reader)" })
-  @ApiOkResponse({ type: TrashPageDto })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({
+    type: TrashPageDto,
+    description: 'A page of deleted datasets and collections, newest deletion first',
+  })
+  @ApiErrors({ 400: [INVALID.page], 404: notFound('namespace', 'project') })
   list(
     @CurrentUser() user: AuthUser,
     @Param() path: ProjectPath,
@@ -58,9 +63,19 @@ export class TrashController {
   })
   @ApiOkResponse({
     description: 'The restored dataset or collection',
-    schema: { oneOf: [{ $ref: getSchemaPath(DatasetDto) }, { $ref: getSchemaPath(CollectionDto) }] },
+    schema: { anyOf: [{ $ref: getSchemaPath(DatasetDto) }, { $ref: getSchemaPath(CollectionDto) }] },
   })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiErrors({
+    400: [INVALID.name],
+    403: forbidden('writer'),
+    404: { ...notFound('namespace', 'project'), 'not in the trash': TRASH_MISSING },
+    409: {
+      'name taken': `Dataset 'training-v2' already exists in project 'acme/robotics'; restore it under another name with {"name": "…"}`,
+      'key in progress': IDEMPOTENCY.inProgress,
+    },
+    422: IDEMPOTENCY.reused,
+    body: 'json',
+  })
   @ApiIdempotent()
   async restore(
     @CurrentUser() user: AuthUser,
@@ -80,8 +95,11 @@ export class TrashController {
     description: 'The id of the deleted dataset or collection',
     schema: { type: 'string', format: 'uuid' },
   })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrors(403, 404)
+  @ApiOkResponse({ type: SuccessDto, description: 'Purged for good, members included' })
+  @ApiErrors({
+    403: forbidden('admin'),
+    404: { ...notFound('namespace', 'project'), 'not in the trash': TRASH_MISSING },
+  })
   purge(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('id') id: string): Promise<SuccessDto> {
     return this.trash.purge(user, path, id);
   }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
+import { ApiCount, ApiExample, ApiId, ApiTimestamp } from '../../common/api-properties.js';
 import { PageMeta, ListQuery } from '../../common/pagination.js';
 import {
   Description,
@@ -13,6 +14,13 @@ import {
   Uuid,
 } from '../../common/validators.js';
 
+@ApiExample({
+  name: 'front-camera-clips',
+  description: 'Front camera clips of the March runs',
+  tags: ['camera'],
+  metadata: { camera: 'front' },
+  members: ['episode-0001', 'episode-0002', 'clip:42'],
+})
 export class CreateCollectionDto {
   @Name({ description: 'Unique among the live collections of the project' })
   name: string;
@@ -33,6 +41,7 @@ export class CreateCollectionDto {
   members?: string[];
 }
 
+@ApiExample({ description: 'Front camera clips of the March and April runs', tags: ['camera', 'april'] })
 export class UpdateCollectionDto extends PartialType(OmitType(CreateCollectionDto, ['members'] as const)) {}
 
 export class AddMembersDto {
@@ -58,38 +67,50 @@ export class CollectionQuery {
   members?: 'true' | 'false';
 }
 
+/**
+ * Two forms, never mixed: page/pageSize, or after/limit. No parameter declares a default in the
+ * document (each says it in words), so a client that fills in defaults sends one form only.
+ */
 export class MemberListQuery {
-  @QueryInt(1, 1_000_000_000, 1, 'Page number, from 1 (page form)')
+  @QueryInt(1, 1_000_000_000, undefined, 'Page form: page number, from 1 (1 when left out)')
   page?: number;
 
-  @QueryInt(1, LIMITS.pageSize, 50, 'Items per page, at most 200 (page form)')
+  @QueryInt(1, LIMITS.pageSize, undefined, 'Page form: members per page, at most 200 (50 when left out)')
   pageSize?: number;
 
-  @QueryNodeId('Cursor form: the node id after which to continue (a previous nextCursor)')
+  @QueryNodeId(
+    "Cursor form: continue after this node id (a previous answer's nextCursor); empty starts at the beginning",
+  )
   after?: string;
 
-  @QueryInt(1, LIMITS.cursorLimit, 100, 'Cursor form: items to return, at most 1000')
+  @QueryInt(1, LIMITS.cursorLimit, undefined, 'Cursor form: members to return, at most 1000 (100 when left out)')
   limit?: number;
 }
 
 export class CollectionDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiId() id: string;
   @ApiProperty({ example: 'front-camera-clips' }) name: string;
-  @ApiProperty({ type: String, nullable: true }) description: string | null;
-  @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
-  @ApiProperty({ format: 'uuid' }) projectId: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null: standalone' }) datasetId:
+  @ApiProperty({ type: String, nullable: true, example: 'Front camera clips of the March runs' }) description:
     string | null;
-  @ApiPropertyOptional({ type: [String], description: 'Node ids in insertion order (left out with members=false)' })
+  @ApiProperty({ type: [String], example: ['camera'] }) tags: string[];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
+  @ApiId('The project it belongs to') projectId: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Its dataset; null: standalone' })
+  datasetId: string | null;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['episode-0001', 'episode-0002', 'clip:42'],
+    description: 'Node ids in insertion order (left out with members=false)',
+  })
   members?: string[];
-  @ApiProperty({ description: 'Exact number of members' }) memberCount: number;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
+  @ApiCount('Exact number of members', 3) memberCount: number;
+  @ApiTimestamp() createdAt: string;
+  @ApiTimestamp() updatedAt: string;
 }
 
 export class CollectionListItemDto extends CollectionDto {
-  @ApiProperty({ description: 'true when members holds only the first 100 of memberCount' }) membersTruncated: boolean;
+  @ApiProperty({ description: 'true when members holds only the first 100 of memberCount', example: false })
+  membersTruncated: boolean;
 }
 
 export class CollectionPageDto extends PageMeta {
@@ -98,25 +119,64 @@ export class CollectionPageDto extends PageMeta {
 
 export class MemberEntryDto {
   @ApiProperty({ example: 'episode-0001' }) nodeId: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) addedAt: string;
+  @ApiTimestamp('When it was added') addedAt: string;
 }
 
-export class CollectionMemberPageDto {
-  @ApiProperty({ type: [MemberEntryDto] }) members: MemberEntryDto[];
-  @ApiPropertyOptional() page?: number;
-  @ApiPropertyOptional() pageSize?: number;
-  @ApiPropertyOptional() total?: number;
-  @ApiPropertyOptional() totalPages?: number;
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Cursor form: pass as after; null at the end' })
-  nextCursor?: string | null;
+/** The page form of the member listing (page/pageSize). */
+export class CollectionMemberPageFormDto extends PageMeta {
+  @ApiProperty({ type: [MemberEntryDto], description: 'Members in insertion order' }) members: MemberEntryDto[];
 }
+
+/** The cursor form of the member listing (after/limit). */
+export class CollectionMemberCursorFormDto {
+  @ApiProperty({ type: [MemberEntryDto], description: 'Members in insertion order' }) members: MemberEntryDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'episode-0002',
+    description: 'The last node id returned: pass it as `after` for the next page; null at the end',
+  })
+  nextCursor: string | null;
+}
+
+/** The member listing's two forms, with an example of each (for the OpenAPI document). */
+export const MEMBER_LISTING_FORMS = [
+  {
+    summary: 'page form (page, pageSize)',
+    type: CollectionMemberPageFormDto,
+    example: {
+      members: [
+        { nodeId: 'episode-0001', addedAt: '2026-04-15T09:30:00.000Z' },
+        { nodeId: 'episode-0002', addedAt: '2026-04-15T09:30:00.000Z' },
+      ],
+      page: 1,
+      pageSize: 2,
+      total: 3,
+      totalPages: 2,
+    },
+  },
+  {
+    summary: 'cursor form (after, limit)',
+    type: CollectionMemberCursorFormDto,
+    example: {
+      members: [
+        { nodeId: 'episode-0001', addedAt: '2026-04-15T09:30:00.000Z' },
+        { nodeId: 'episode-0002', addedAt: '2026-04-15T09:30:00.000Z' },
+      ],
+      nextCursor: 'episode-0002',
+    },
+  },
+];
+
+/** The member listing's answer, in the form the query asked for. */
+export type CollectionMemberPageDto = CollectionMemberPageFormDto | CollectionMemberCursorFormDto;
 
 export class AddMembersResultDto {
-  @ApiProperty({ description: 'Ids newly added' }) added: number;
-  @ApiProperty({ description: 'Members now in the collection' }) total: number;
+  @ApiCount('Ids newly added', 2) added: number;
+  @ApiCount('Members now in the collection', 5) total: number;
 }
 
 export class RemoveMembersResultDto {
-  @ApiProperty({ description: 'Ids removed' }) removed: number;
-  @ApiProperty({ description: 'Members now in the collection' }) total: number;
+  @ApiCount('Ids removed', 1) removed: number;
+  @ApiCount('Members now in the collection', 4) total: number;
 }

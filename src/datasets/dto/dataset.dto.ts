@@ -1,8 +1,10 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
+import { ApiCount, ApiExample, ApiId, ApiTimestamp } from '../../common/api-properties.js';
 import { PageMeta } from '../../common/pagination.js';
 import { CollectionNames, Description, Metadata, Name, Tags } from '../../common/validators.js';
 import { CollectionDto } from '../../collections/dto/collection.dto.js';
 
+@ApiExample({ name: 'training-v2', description: 'Q1 training data', tags: ['lidar'], metadata: { split: 'train' } })
 export class CreateDatasetDto {
   @Name({ description: 'Unique among the live datasets of the project' })
   name: string;
@@ -17,6 +19,7 @@ export class CreateDatasetDto {
   metadata?: Record<string, unknown> | null;
 }
 
+@ApiExample({ description: 'Q1 training data, relabelled', tags: ['lidar', 'relabelled'] })
 export class UpdateDatasetDto extends PartialType(CreateDatasetDto) {}
 
 export class LinkCollectionsDto {
@@ -30,14 +33,14 @@ export class UnlinkCollectionsDto {
 }
 
 export class DatasetDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiId() id: string;
   @ApiProperty({ example: 'training-v2' }) name: string;
   @ApiProperty({ type: String, nullable: true, example: 'Q1 training data' }) description: string | null;
-  @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ format: 'uuid' }) projectId: string;
+  @ApiProperty({ type: [String], example: ['lidar'] }) tags: string[];
+  @ApiId('The project it belongs to') projectId: string;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
+  @ApiTimestamp() createdAt: string;
+  @ApiTimestamp() updatedAt: string;
 }
 
 export class DatasetDetailDto extends DatasetDto {
@@ -46,19 +49,19 @@ export class DatasetDetailDto extends DatasetDto {
 }
 
 export class CollectionRefDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiId() id: string;
   @ApiProperty({ example: 'front-camera-clips' }) name: string;
 }
 
 export class DatasetListItemDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiId() id: string;
   @ApiProperty({ example: 'training-v2' }) name: string;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
-  @ApiProperty({ type: [String] }) tags: string[];
+  @ApiProperty({ type: [String], example: ['lidar'] }) tags: string[];
   @ApiProperty({ type: [CollectionRefDto], description: 'Its live collections by name' })
   collections: CollectionRefDto[];
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
+  @ApiTimestamp() createdAt: string;
+  @ApiTimestamp() updatedAt: string;
 }
 
 export class DatasetPageDto extends PageMeta {
@@ -66,11 +69,11 @@ export class DatasetPageDto extends PageMeta {
 }
 
 export class LinkResultDto {
-  @ApiProperty({ description: 'Collections newly attached' }) added: number;
-  @ApiProperty({ description: 'Collections now in the dataset' }) total: number;
+  @ApiCount('Collections newly attached', 1) added: number;
+  @ApiCount('Collections now in the dataset', 3) total: number;
 }
 
 export class UnlinkResultDto {
-  @ApiProperty({ description: 'Collections detached (now standalone)' }) removed: number;
-  @ApiProperty({ description: 'Collections now in the dataset' }) total: number;
+  @ApiCount('Collections detached (now standalone)', 1) removed: number;
+  @ApiCount('Collections now in the dataset', 2) total: number;
 }

@@ -1,8 +1,15 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { ROLES, type Role } from '../../auth/roles.js';
+import { ApiCount, ApiExample, ApiId, ApiTimestamp } from '../../common/api-properties.js';
 import { PageMeta } from '../../common/pagination.js';
 import { Description, DisplayName, Metadata, OneOf, Slug } from '../../common/validators.js';
 
+@ApiExample({
+  slug: 'acme',
+  name: 'Acme Robotics',
+  description: 'Robot learning team',
+  metadata: { costCenter: 'r-42' },
+})
 export class CreateNamespaceDto {
   @Slug()
   slug: string;
@@ -17,21 +24,23 @@ export class CreateNamespaceDto {
   metadata?: Record<string, unknown> | null;
 }
 
+@ApiExample({ name: 'Acme Robotics Lab', description: 'Robot learning and simulation team' })
 export class UpdateNamespaceDto extends PartialType(CreateNamespaceDto) {}
 
+@ApiExample({ role: 'writer' })
 export class PutMemberDto {
   @OneOf(ROLES)
   role: Role;
 }
 
 export class NamespaceDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiId() id: string;
   @ApiProperty({ example: 'acme' }) slug: string;
   @ApiProperty({ example: 'Acme Robotics' }) name: string;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
+  @ApiTimestamp() createdAt: string;
+  @ApiTimestamp() updatedAt: string;
 }
 
 export class NamespaceListItemDto extends NamespaceDto {
@@ -39,7 +48,7 @@ export class NamespaceListItemDto extends NamespaceDto {
 }
 
 export class NamespaceDetailDto extends NamespaceListItemDto {
-  @ApiProperty({ description: 'Live projects in the namespace' }) projects: number;
+  @ApiCount('Live projects in the namespace', 3) projects: number;
 }
 
 export class NamespacePageDto extends PageMeta {
@@ -47,9 +56,9 @@ export class NamespacePageDto extends PageMeta {
 }
 
 export class MemberDto {
-  @ApiProperty({ example: 'alice' }) userId: string;
+  @ApiProperty({ example: 'bob', description: 'Their token `sub`' }) userId: string;
   @ApiProperty({ enum: ROLES }) role: Role;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
+  @ApiTimestamp('When they became a member') createdAt: string;
 }
 
 export class MemberPageDto extends PageMeta {

@@ -1,7 +1,14 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
+import { ApiCount, ApiExample, ApiId, ApiTimestamp } from '../../common/api-properties.js';
 import { PageMeta } from '../../common/pagination.js';
 import { Description, DisplayName, Metadata, Slug, Tags } from '../../common/validators.js';
 
+@ApiExample({
+  name: 'Robotics',
+  description: 'Manipulation and navigation data',
+  tags: ['lidar'],
+  metadata: { site: 'lab-2' },
+})
 export class CreateProjectDto {
   @DisplayName()
   name: string;
@@ -19,23 +26,24 @@ export class CreateProjectDto {
   metadata?: Record<string, unknown> | null;
 }
 
+@ApiExample({ description: 'Manipulation, navigation and grasping data', tags: ['lidar', 'grasping'] })
 export class UpdateProjectDto extends PartialType(CreateProjectDto) {}
 
 export class ProjectDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) namespaceId: string;
+  @ApiId() id: string;
+  @ApiId('The namespace it belongs to') namespaceId: string;
   @ApiProperty({ example: 'Robotics' }) name: string;
   @ApiProperty({ example: 'robotics' }) slug: string;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
-  @ApiProperty({ type: [String] }) tags: string[];
+  @ApiProperty({ type: [String], example: ['lidar'] }) tags: string[];
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metadata: Record<string, unknown> | null;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) createdAt: string;
-  @ApiProperty({ example: '2026-04-15T09:30:00.000Z' }) updatedAt: string;
+  @ApiTimestamp() createdAt: string;
+  @ApiTimestamp() updatedAt: string;
 }
 
 export class ProjectDetailDto extends ProjectDto {
-  @ApiProperty({ description: 'Live datasets in the project' }) datasets: number;
-  @ApiProperty({ description: 'Live collections in the project' }) collections: number;
+  @ApiCount('Live datasets in the project', 2) datasets: number;
+  @ApiCount('Live collections in the project', 5) collections: number;
 }
 
 export class ProjectPageDto extends PageMeta {

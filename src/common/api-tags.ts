@@ -1,0 +1,12 @@
+/** The OpenAPI document's tags, in the order Swagger UI shows them, with what each groups. */
+export const API_TAGS: Record<string, string> = {
+  namespaces:
+    'Tenants (a user or a team), addressed by slug, and their members with roles (reader < writer < admin < owner)',
+  projects: "A namespace's projects, addressed by slug; they hold datasets and collections",
+  datasets: 'Named groups of collections within a project; attach and detach collections by name',
+  collections:
+    'Named, ordered sets of node ids (clips, episodes, files stored in the lake), standalone or in a dataset',
+  identity: 'Who the bearer token says the caller is, and their namespaces',
+  health: 'Probes for orchestrators; no token needed',
+  service: 'Operations: Prometheus metrics; no token needed',
+};

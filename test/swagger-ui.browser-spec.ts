@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { TestApp, testConfig, tokenFor } from './harness.js';
+
+/*
+ * Swagger UI as a person uses it, in Debian's Chromium (headless): open /docs, Authorize with a
+ * token, then "Try it out" → Execute with the pre-filled values only, on a fresh service:
+ * create namespace, project and collection (201 each), then list the collection's members (200,
+ * and nothing pre-filled in the query). `npm run test:browser`; .ci/run installs chromium.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const found = existsSync(CHROMIUM);
+if (!found) {
+  console.warn(
+    `SKIPPED: Swagger UI browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+  );
+}
+
+/** What Swagger UI shows after Execute: the status of the live response and the request URL it sent. */
+async function tryItOut(page: Page, operationId: string): Promise<{ status: string; url: string; body: string }> {
+  const block = `[id$="-${operationId}"]`;
+  await page.click(`${block} .opblock-summary-control`);
+  await page.click(`${block} .try-out__btn`);
+  await page.click(`${block} .execute`);
+  const status = `${block} .live-responses-table tr.response .response-col_status`;
+  await page.waitForSelector(status, { timeout: 15_000 });
+  const text = (selector: string) => page.$eval(selector, (element) => element.textContent?.trim() ?? '');
+  return {
+    status: await text(status),
+    url: await text(`${block} .request-url pre`),
+    body: await text(`${block} .live-responses-table tr.response .response-col_description pre`),
+  };
+}
+
+(found ? describe : describe.skip)('Swagger UI in Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+  const profile = mkdtempSync(join(tmpdir(), 'dreamlake-chromium-'));
+
+  beforeAll(async () => {
+    // The examples name namespace 'acme': a fresh embedded database, whatever DATABASE_URL says.
+    t = await TestApp.start(testConfig({ DATABASE_URL: 'memory://' }));
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: false, // the flag is given below, as Debian's chromium takes it
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('authorizes with a token and runs Try it out as pre-filled: creates, then lists members', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/docs`, { waitUntil: 'networkidle0' });
+
+    await page.click('.auth-wrapper .authorize');
+    await page.type('.modal-ux .auth-container input', tokenFor('swagger-user'));
+    await page.click('.modal-ux .auth-btn-wrapper .authorize');
+    await page.click('.modal-ux .btn-done');
+
+    const namespace = await tryItOut(page, 'NamespacesController_create');
+    expect({ status: namespace.status, url: namespace.url }).toEqual({ status: '201', url: `${base}/namespaces` });
+    expect(JSON.parse(namespace.body)).toMatchObject({ slug: 'acme', name: 'Acme Robotics' });
+
+    const project = await tryItOut(page, 'ProjectsController_create');
+    expect({ status: project.status, url: project.url }).toEqual({
+      status: '201',
+      url: `${base}/namespaces/acme/projects`,
+    });
+    expect(JSON.parse(project.body)).toMatchObject({ name: 'Robotics', slug: 'robotics' });
+
+    const collection = await tryItOut(page, 'CollectionsController_create');
+    expect(collection.status).toBe('201');
+    expect(JSON.parse(collection.body)).toMatchObject({ name: 'front-camera-clips', datasetId: null, memberCount: 3 });
+
+    // The member listing sends no query at all as pre-filled: the page form with its defaults.
+    const members = await tryItOut(page, 'CollectionsController_listMembers');
+    expect({ status: members.status, url: members.url }).toEqual({
+      status: '200',
+      url: `${base}/namespaces/acme/projects/robotics/collections/front-camera-clips/members`,
+    });
+    expect(JSON.parse(members.body)).toMatchObject({ page: 1, pageSize: 50, total: 3, totalPages: 1 });
+  });
+});
