@@ -1,0 +1,77 @@
+import type { Child } from './ipc.js';
+import type { LoadResult, LoadSpec } from './load-child.js';
+import type { CapturedStatement } from './service-child.js';
+import type { Api } from './setup.js';
+
+export interface LoadOptions {
+  connections: number;
+  seconds: number;
+  /** Seconds of load before the measured run, not counted. */
+  warmup: number;
+}
+
+export interface Measured extends LoadResult {
+  /** All answers, whatever their status. */
+  requests: number;
+  /** CPU time (user + system, all threads) the measured server used per request, µs; NaN when not measured. */
+  cpuPerRequest: number;
+}
+
+/**
+ * Runs the load child against `spec.url` (a warm-up first), and returns the measured run, with
+ * the CPU time `server` (the child process answering) used for it per request.
+ */
+export async function measure(
+  load: Child,
+  spec: Omit<LoadSpec, 'connections' | 'seconds'>,
+  options: LoadOptions,
+  server?: Child,
+): Promise<Measured> {
+  if (options.warmup > 0) {
+    await load.call<LoadResult>('run', {
+      spec: { ...spec, connections: options.connections, seconds: options.warmup },
+    });
+  }
+  const cpuBefore = server?.cpuMicros() ?? NaN;
+  const result = await load.call<LoadResult>('run', {
+    spec: { ...spec, connections: options.connections, seconds: options.seconds },
+  });
+  const cpuAfter = server?.cpuMicros() ?? NaN;
+  const requests = result.ok + Object.values(result.otherStatuses).reduce((a, b) => a + b, 0);
+  return { ...result, requests, cpuPerRequest: requests > 0 ? (cpuAfter - cpuBefore) / requests : NaN };
+}
+
+export interface Captured {
+  /** The statements one request sent, with their parameters. */
+  statements: CapturedStatement[];
+  /** Statements a request sends, counted over several sequential requests. */
+  perRequest: number;
+  /** Body bytes of the service's answer. */
+  bytes: number;
+}
+
+/** The SQL and parameters the service sends for `path` (Database.onStatement), and how many a request. */
+export async function captureRoute(service: Child, api: Api, path: string, method = 'GET'): Promise<Captured> {
+  await service.call('captureStart');
+  const answer = await api.send(method, path);
+  const statements = await service.call<CapturedStatement[]>('captureStop');
+  if (answer.status !== 200) throw new Error(`${method} ${path} → ${answer.status} ${answer.text.slice(0, 300)}`);
+  const before = await service.call<number>('statements');
+  const probes = 10;
+  for (let i = 0; i < probes; i++) await api.send(method, path);
+  const after = await service.call<number>('statements');
+  return { statements, perRequest: (after - before) / probes, bytes: Buffer.byteLength(answer.text) };
+}
+
+/** A short note when a run had answers other than 2xx, or errors. */
+export function problems(result: LoadResult): string {
+  const other = Object.entries(result.otherStatuses)
+    .map(([status, count]) => `${count}× ${status}`)
+    .join(', ');
+  const parts = [
+    other,
+    result.errors > 0 ? `${result.errors} errors` : '',
+    result.timeouts ? `${result.timeouts} timeouts` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
