@@ -2,7 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { PreparedRoute } from './bench/bare-child.js';
 import { createFixture, readRoutes, selectRoutes, type Fixture, type ReadRoute } from './bench/fixture.js';
 import { Child } from './bench/ipc.js';
-import { captureRoute, measure, problems, type Captured, type LoadOptions, type Measured } from './bench/measure.js';
+import {
+  captureRoute,
+  measure,
+  problems,
+  settle,
+  type Captured,
+  type LoadOptions,
+  type Measured,
+} from './bench/measure.js';
 import {
   Api,
   assertPortFree,
@@ -152,7 +160,8 @@ async function writeFigures(service: Child, load: Child, api: Api, f: Fixture): 
   const rows: string[][] = [];
   for (const write of writes) {
     log(`  ${write.label}`);
-    // Statements a request sends, over sequential requests (a load run ends with requests in flight).
+    // Statements a request sends, over sequential requests once the service is quiet.
+    await settle(service);
     const before = await service.call<number>('statements');
     const probes = 10;
     for (let i = 0; i < probes; i++) {

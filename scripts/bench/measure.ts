@@ -63,6 +63,20 @@ export async function captureRoute(service: Child, api: Api, path: string, metho
   return { statements, perRequest: (after - before) / probes, bytes: Buffer.byteLength(answer.text) };
 }
 
+/**
+ * Waits until the service has sent no statement for a while: a load run ends with requests still
+ * queued in the service, and they must not count for what follows.
+ */
+export async function settle(service: Child, quietMs = 300): Promise<void> {
+  let last = await service.call<number>('statements');
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = await service.call<number>('statements');
+    if (now === last) return;
+    last = now;
+  }
+}
+
 /** A short note when a run had answers other than 2xx, or errors. */
 export function problems(result: LoadResult): string {
   const other = Object.entries(result.otherStatuses)
