@@ -16,9 +16,10 @@ export function ms(value: number): string {
   return fmt(value, Math.abs(value) < 100 ? 1 : 0);
 }
 
-/** Bytes as KiB or MiB. */
+/** Bytes as B, KiB or MiB. */
 export function size(bytes: number): string {
-  return bytes >= 2 ** 20 ? `${fmt(bytes / 2 ** 20, 1)} MiB` : `${fmt(bytes / 1024, 1)} KiB`;
+  if (Math.abs(bytes) < 1024) return `${fmt(bytes)} B`;
+  return Math.abs(bytes) >= 2 ** 20 ? `${fmt(bytes / 2 ** 20, 1)} MiB` : `${fmt(bytes / 1024, 1)} KiB`;
 }
 
 /** A markdown table (padded so it also reads well in a terminal); `align` per column, 'r' for numbers. */

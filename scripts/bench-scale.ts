@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Child } from './bench/ipc.js';
+import {
+  Api,
+  assertPortFree,
+  childScript,
+  createDatabase,
+  databaseExists,
+  databaseUrl,
+  dropDatabase,
+  envNumber,
+  machine,
+  serviceEnv,
+  tokenFor,
+} from './bench/setup.js';
+import { fmt, markdownTable, ms, percentile, size } from './bench/stats.js';
+import {
+  DEFAULT_SCALE_SIZES,
+  prepareScaleDatabase,
+  SCALE_TAG,
+  SCALE_WORD,
+  ScaleDataMismatchError,
+  scaleNodeId,
+  scaleSizesFromEnv,
+  type PreparedScaleDatabase,
+  type ScaleSide,
+  type ScaleSizes,
+} from './scale-data.js';
+
+/*
+ * `npm run bench:scale`: the same reads on a small project and on a big one (scripts/scale-data.ts),
+ * through HTTP against the built service in a child process: p50/p99 of each, the ratio big/small,
+ * and the service's RSS (sampled every 100 ms from /proc) while it sends the big member collection
+ * whole. The data stays in the database for the next run with the same sizes.
+ *
+ *   SCALE_COLLECTIONS (1,000,000) SCALE_DATASETS (300,000) SCALE_MEMBERS (2,000,000) SCALE_NAMESPACES (200,000)
+ *   SCALE_SMALL_COLLECTIONS (1,000) SCALE_SMALL_DATASETS (300) SCALE_SMALL_MEMBERS (1,000) SCALE_SMALL_NAMESPACES (10)
+ *   SCALE_DATABASE_URL  a database to load into / reuse; default bench_scale[_<sizes hash>] on the local
+ *                       server, created when missing and re-created when it holds other or unfinished data
+ *   SCALE_RELOAD=1      drop and load the default database again
+ *   SCALE_REQUESTS (30) timed requests a read at most, SCALE_READ_SECONDS (10) a read at most (at least 3 requests)
+ *   BENCH_PORT (4120)   the service listens on +1
+ */
+
+const REQUESTS = envNumber('SCALE_REQUESTS', 30);
+const READ_SECONDS = envNumber('SCALE_READ_SECONDS', 10);
+const MIN_REQUESTS = 3;
+const PORT = envNumber('BENCH_PORT', 4120);
+/** Big/small p50 ratio a read must stay within (issue 6's bar). */
+const WITHIN = 3;
+
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+/** The default database for these sizes: bench_scale for the default sizes, else one per size set. */
+function defaultDatabaseName(sizes: ScaleSizes): string {
+  const same = (Object.keys(DEFAULT_SCALE_SIZES) as (keyof ScaleSizes)[]).every(
+    (key) => sizes[key] === DEFAULT_SCALE_SIZES[key],
+  );
+  if (same) return 'bench_scale';
+  return `bench_scale_${createHash('sha1').update(JSON.stringify(sizes)).digest('hex').slice(0, 10)}`;
+}
+
+async function scaleDatabase(sizes: ScaleSizes): Promise<{ url: string; prepared: PreparedScaleDatabase }> {
+  const given = process.env.SCALE_DATABASE_URL;
+  if (given) return { url: given, prepared: await prepareScaleDatabase(given, sizes, log) };
+  const name = defaultDatabaseName(sizes);
+  const url = databaseUrl(name);
+  if (process.env.SCALE_RELOAD === '1') await dropDatabase(name);
+  if (!(await databaseExists(name))) await createDatabase(name);
+  try {
+    return { url, prepared: await prepareScaleDatabase(url, sizes, log) };
+  } catch (error) {
+    if (!(error instanceof ScaleDataMismatchError)) throw error;
+    log(`${name}: ${error.message}; loading it again`);
+    await dropDatabase(name);
+    await createDatabase(name);
+    return { url, prepared: await prepareScaleDatabase(url, sizes, log) };
+  }
+}
+
+interface Read {
+  label: string;
+  method: 'GET' | 'DELETE';
+  path: string;
+  body?: unknown;
+}
+
+/** The reads, for one side: what the path names differs, the request shapes do not. */
+function readsOf(side: ScaleSide): Read[] {
+  const project = `/namespaces/${side.namespace}/projects/${side.project}`;
+  const members = `${project}/collections/${side.memberCollection}/members`;
+  const absent = Array.from({ length: 1000 }, (_, i) => `absent-${i}`);
+  const late = Math.max(1, side.members - 200);
+  return [
+    { label: 'collections list, page 1', method: 'GET', path: `${project}/collections` },
+    { label: 'collections `sort=name`', method: 'GET', path: `${project}/collections?sort=name` },
+    {
+      label: `collections \`q=${SCALE_WORD}\` (a tenth match)`,
+      method: 'GET',
+      path: `${project}/collections?q=${SCALE_WORD}`,
+    },
+    {
+      label: `collections \`tag=${SCALE_TAG}\` (a tenth match)`,
+      method: 'GET',
+      path: `${project}/collections?tag=${SCALE_TAG}`,
+    },
+    { label: 'collections deep page (`page=20`, offset 950)', method: 'GET', path: `${project}/collections?page=20` },
+    { label: 'datasets list, page 1', method: 'GET', path: `${project}/datasets` },
+    { label: 'datasets `sort=name`', method: 'GET', path: `${project}/datasets?sort=name` },
+    { label: `datasets \`q=${SCALE_WORD}\``, method: 'GET', path: `${project}/datasets?q=${SCALE_WORD}` },
+    { label: `datasets \`tag=${SCALE_TAG}\``, method: 'GET', path: `${project}/datasets?tag=${SCALE_TAG}` },
+    { label: 'member page 1', method: 'GET', path: members },
+    {
+      label: 'member cursor page after an early id (#10)',
+      method: 'GET',
+      path: `${members}?after=${scaleNodeId(10)}&limit=100`,
+    },
+    {
+      label: 'member cursor page after a late id (n − 200)',
+      method: 'GET',
+      path: `${members}?after=${scaleNodeId(late)}&limit=100`,
+    },
+    { label: 'batch remove of 1,000 absent ids', method: 'DELETE', path: members, body: { remove: absent } },
+    { label: '`GET /me`', method: 'GET', path: '/me' },
+    { label: '`GET /namespaces`', method: 'GET', path: '/namespaces' },
+    { label: 'project `GET` (counts)', method: 'GET', path: project },
+  ];
+}
+
+interface Timing {
+  n: number;
+  p50: number;
+  p99: number;
+  /** Statuses other than 2xx, if any. */
+  failures: string[];
+  bytes: number;
+}
+
+/** One warm-up request, then sequential timed requests until REQUESTS or READ_SECONDS (at least 3). */
+async function time(api: Api, read: Read): Promise<Timing> {
+  const failures: string[] = [];
+  const note = (status: number, text: string): void => {
+    if (status >= 300) failures.push(`${status} ${text.slice(0, 120)}`);
+  };
+  const warm = await api.send(read.method, read.path, read.body);
+  note(warm.status, warm.text);
+  const latencies: number[] = [];
+  const started = performance.now();
+  while (
+    latencies.length < MIN_REQUESTS ||
+    (latencies.length < REQUESTS && performance.now() - started < READ_SECONDS * 1000)
+  ) {
+    const answer = await api.send(read.method, read.path, read.body);
+    note(answer.status, answer.text);
+    latencies.push(answer.ms);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    n: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures: [...new Set(failures)],
+    bytes: Buffer.byteLength(warm.text),
+  };
+}
+
+interface FullGet {
+  bytes: number;
+  ms: number;
+  rssBefore: number;
+  rssPeak: number;
+  status: number;
+}
+
+/** GET of the whole member collection, read as a stream, with the service's RSS every 100 ms. */
+async function fullGet(api: Api, service: Child, side: ScaleSide): Promise<FullGet> {
+  const path = `/namespaces/${side.namespace}/projects/${side.project}/collections/${side.memberCollection}`;
+  const rssBefore = service.rssBytes();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, service.rssBytes())), 100);
+  const started = performance.now();
+  let bytes = 0;
+  let status = 0;
+  try {
+    const response = await fetch(api.base + path, { headers: api.headers });
+    status = response.status;
+    if (response.body) for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
+  } finally {
+    clearInterval(sampler);
+  }
+  rssPeak = Math.max(rssPeak, service.rssBytes());
+  return { bytes, ms: performance.now() - started, rssBefore, rssPeak, status };
+}
+
+async function main(): Promise<void> {
+  const host = machine();
+  await assertPortFree(PORT + 1);
+  const sizes = scaleSizesFromEnv();
+  const started = performance.now();
+  const { url, prepared } = await scaleDatabase(sizes);
+  const { layout, reused, marker } = prepared;
+  log(
+    reused
+      ? `reusing the scale data loaded ${marker.loadedAt} (in ${marker.loadSeconds.toFixed(0)} s)`
+      : `loaded in ${marker.loadSeconds.toFixed(0)} s`,
+  );
+
+  const service = await Child.start(childScript('service-child'), {
+    name: 'service',
+    env: serviceEnv({ kind: 'server', url, label: '', cleanup: () => Promise.resolve() }, PORT + 1, 10, {
+      DB_STATEMENT_TIMEOUT_MS: '0',
+    }),
+  });
+  try {
+    const base = service.ready.url as string;
+    const apis = { small: new Api(base, tokenFor(layout.small.user)), big: new Api(base, tokenFor(layout.big.user)) };
+    const smallReads = readsOf(layout.small);
+    const bigReads = readsOf(layout.big);
+    const rows: string[][] = [];
+    let over = 0;
+    for (const [i, read] of smallReads.entries()) {
+      log(`  ${read.label}`);
+      const small = await time(apis.small, read);
+      const big = await time(apis.big, bigReads[i]);
+      const ratio = big.p50 / small.p50;
+      if (!(ratio <= WITHIN)) over++;
+      const failures = [...small.failures.map((f) => `small: ${f}`), ...big.failures.map((f) => `big: ${f}`)];
+      rows.push([
+        read.label + (failures.length > 0 ? ` (!) ${failures.join('; ')}` : ''),
+        `${ms(small.p50)} / ${ms(small.p99)}`,
+        `${ms(big.p50)} / ${ms(big.p99)}`,
+        `${fmt(ratio, 1)}×${ratio <= WITHIN ? '' : ' ✗'}`,
+        `${small.n} / ${big.n}`,
+        `${size(small.bytes)} / ${size(big.bytes)}`,
+      ]);
+    }
+
+    log('  full GET of the member collections');
+    const smallFull = await fullGet(apis.small, service, layout.small);
+    const bigFull = await fullGet(apis.big, service, layout.big);
+    const fullRow = (side: ScaleSide, full: FullGet): string[] => [
+      `${side.label}: ${fmt(side.members)} members${full.status === 200 ? '' : ` (!) status ${full.status}`}`,
+      size(full.bytes),
+      ms(full.ms),
+      size(full.rssBefore),
+      size(full.rssPeak),
+      `+${size(full.rssPeak - full.rssBefore)}`,
+    ];
+
+    const n = (value: number): string => fmt(value);
+    const out = [
+      `### \`npm run bench:scale\`: PostgreSQL server, ${host}`,
+      '',
+      `Big: ${n(sizes.collections)} collections and ${n(sizes.datasets)} datasets in the project, ` +
+        `a collection of ${n(sizes.members)} members, the caller in ${n(sizes.namespaces)} namespaces. ` +
+        `Small: ${n(sizes.smallCollections)} collections, ${n(sizes.smallDatasets)} datasets, ` +
+        `${n(sizes.smallMembers)} members, ${n(sizes.smallNamespaces)} namespaces. Same database; ` +
+        `one client, sequential requests after one warm-up (at most ${REQUESTS} or ${READ_SECONDS} s a read); ` +
+        `data ${reused ? `reused (loaded ${marker.loadedAt})` : `loaded in ${marker.loadSeconds.toFixed(0)} s`}.`,
+      '',
+      markdownTable(
+        ['read', 'small p50 / p99 ms', 'big p50 / p99 ms', 'big / small (p50)', 'requests', 'answer small / big'],
+        rows,
+        ['l', 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+      `${over === 0 ? 'Every' : `${rows.length - over} of ${rows.length}`} read${over === 0 ? '' : 's'} within ${WITHIN}× of the small one at p50${over === 0 ? '.' : ' (✗: beyond).'}`,
+      '',
+      'Full GET of the member collection (the service child’s RSS from /proc every 100 ms):',
+      '',
+      markdownTable(
+        ['collection', 'answer', 'ms', 'RSS before', 'RSS peak', 'growth'],
+        [fullRow(layout.small, smallFull), fullRow(layout.big, bigFull)],
+        ['l', 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+      `(run took ${fmt((performance.now() - started) / 1000)} s; database kept for the next run: ${url.replace(/:[^:@/]*@/, ':***@')})`,
+    ];
+    console.log(out.join('\n'));
+  } finally {
+    await service.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
