@@ -25,6 +25,7 @@ import {
   scaleSizesFromEnv,
   type PreparedScaleDatabase,
   type ScaleSide,
+  type ScaleSides,
   type ScaleSizes,
 } from './scale-data.js';
 
@@ -32,15 +33,19 @@ import {
  * `npm run bench:scale`: the same reads on a small project and on a big one (scripts/scale-data.ts),
  * through HTTP against the built service in a child process: p50/p99 of each, the ratio big/small,
  * and the service's RSS (sampled every 100 ms from /proc) while it sends the big member collection
- * whole. The data stays in the database for the next run with the same sizes.
+ * whole. The small project is read twice: in a database of its own (the reference the ratio is
+ * taken to) and beside the big one (a small tenant must not pay for a big neighbour). The data
+ * stays in the databases for the next run with the same sizes.
  *
  *   SCALE_COLLECTIONS (1,000,000) SCALE_DATASETS (300,000) SCALE_MEMBERS (2,000,000) SCALE_NAMESPACES (200,000)
  *   SCALE_SMALL_COLLECTIONS (1,000) SCALE_SMALL_DATASETS (300) SCALE_SMALL_MEMBERS (1,000) SCALE_SMALL_NAMESPACES (10)
- *   SCALE_DATABASE_URL  a database to load into / reuse; default bench_scale[_<sizes hash>] on the local
- *                       server, created when missing and re-created when it holds other or unfinished data
- *   SCALE_RELOAD=1      drop and load the default database again
+ *   SCALE_DATABASE_URL  a database to load both sides into / reuse; default bench_scale[_<sizes hash>] on
+ *                       the local server, created when missing and re-created when it holds other or
+ *                       unfinished data; SCALE_SMALL_DATABASE_URL the same for the small side alone
+ *                       (default bench_scale_small[_<hash>])
+ *   SCALE_RELOAD=1      drop and load the default databases again
  *   SCALE_REQUESTS (30) timed requests a read at most, SCALE_READ_SECONDS (10) a read at most (at least 3 requests)
- *   BENCH_PORT (4120)   the service listens on +1
+ *   BENCH_PORT (4120)   the services listen on +1 (both sides) and +2 (the small side alone)
  */
 
 const REQUESTS = envNumber('SCALE_REQUESTS', 30);
@@ -52,30 +57,35 @@ const WITHIN = 3;
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-/** The default database for these sizes: bench_scale for the default sizes, else one per size set. */
-function defaultDatabaseName(sizes: ScaleSizes): string {
-  const same = (Object.keys(DEFAULT_SCALE_SIZES) as (keyof ScaleSizes)[]).every(
-    (key) => sizes[key] === DEFAULT_SCALE_SIZES[key],
+/** The default database for these sizes and sides: the plain name for the default sizes, else one per size set. */
+function defaultDatabaseName(sizes: ScaleSizes, sides: ScaleSides): string {
+  const keys = (Object.keys(DEFAULT_SCALE_SIZES) as (keyof ScaleSizes)[]).filter(
+    (key) => sides === 'both' || key.startsWith('small'),
   );
-  if (same) return 'bench_scale';
-  return `bench_scale_${createHash('sha1').update(JSON.stringify(sizes)).digest('hex').slice(0, 10)}`;
+  const name = sides === 'both' ? 'bench_scale' : 'bench_scale_small';
+  if (keys.every((key) => sizes[key] === DEFAULT_SCALE_SIZES[key])) return name;
+  const relevant = Object.fromEntries(keys.map((key) => [key, sizes[key]]));
+  return `${name}_${createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 10)}`;
 }
 
-async function scaleDatabase(sizes: ScaleSizes): Promise<{ url: string; prepared: PreparedScaleDatabase }> {
-  const given = process.env.SCALE_DATABASE_URL;
-  if (given) return { url: given, prepared: await prepareScaleDatabase(given, sizes, log) };
-  const name = defaultDatabaseName(sizes);
+async function scaleDatabase(
+  sizes: ScaleSizes,
+  sides: ScaleSides,
+): Promise<{ url: string; prepared: PreparedScaleDatabase }> {
+  const given = sides === 'both' ? process.env.SCALE_DATABASE_URL : process.env.SCALE_SMALL_DATABASE_URL;
+  if (given) return { url: given, prepared: await prepareScaleDatabase(given, sizes, log, sides) };
+  const name = defaultDatabaseName(sizes, sides);
   const url = databaseUrl(name);
   if (process.env.SCALE_RELOAD === '1') await dropDatabase(name);
   if (!(await databaseExists(name))) await createDatabase(name);
   try {
-    return { url, prepared: await prepareScaleDatabase(url, sizes, log) };
+    return { url, prepared: await prepareScaleDatabase(url, sizes, log, sides) };
   } catch (error) {
     if (!(error instanceof ScaleDataMismatchError)) throw error;
     log(`${name}: ${error.message}; loading it again`);
     await dropDatabase(name);
     await createDatabase(name);
-    return { url, prepared: await prepareScaleDatabase(url, sizes, log) };
+    return { url, prepared: await prepareScaleDatabase(url, sizes, log, sides) };
   }
 }
 
@@ -193,51 +203,74 @@ async function fullGet(api: Api, service: Child, side: ScaleSide): Promise<FullG
   return { bytes, ms: performance.now() - started, rssBefore, rssPeak, status };
 }
 
-async function main(): Promise<void> {
-  const host = machine();
-  await assertPortFree(PORT + 1);
-  const sizes = scaleSizesFromEnv();
-  const started = performance.now();
-  const { url, prepared } = await scaleDatabase(sizes);
-  const { layout, reused, marker } = prepared;
-  log(
-    reused
-      ? `reusing the scale data loaded ${marker.loadedAt} (in ${marker.loadSeconds.toFixed(0)} s)`
-      : `loaded in ${marker.loadSeconds.toFixed(0)} s`,
-  );
-
-  const service = await Child.start(childScript('service-child'), {
-    name: 'service',
-    env: serviceEnv({ kind: 'server', url, label: '', cleanup: () => Promise.resolve() }, PORT + 1, 10, {
+function startService(url: string, port: number): Promise<Child> {
+  return Child.start(childScript('service-child'), {
+    name: `service on ${url.replace(/.*\//, '')}`,
+    env: serviceEnv({ kind: 'server', url, label: '', cleanup: () => Promise.resolve() }, port, 10, {
       DB_STATEMENT_TIMEOUT_MS: '0',
     }),
   });
+}
+
+const loadNote = ({ reused, marker }: PreparedScaleDatabase): string =>
+  reused
+    ? `reused (loaded ${marker.loadedAt} in ${marker.loadSeconds.toFixed(0)} s)`
+    : `loaded in ${marker.loadSeconds.toFixed(0)} s`;
+
+async function main(): Promise<void> {
+  const host = machine();
+  await assertPortFree(PORT + 1);
+  await assertPortFree(PORT + 2);
+  const sizes = scaleSizesFromEnv();
+  const started = performance.now();
+  const both = await scaleDatabase(sizes, 'both');
+  log(`both sides: ${loadNote(both.prepared)}`);
+  const alone = await scaleDatabase(sizes, 'small');
+  log(`small side alone: ${loadNote(alone.prepared)}`);
+  const { layout } = both.prepared;
+
+  const children: Child[] = [];
   try {
-    const base = service.ready.url as string;
-    const apis = { small: new Api(base, tokenFor(layout.small.user)), big: new Api(base, tokenFor(layout.big.user)) };
+    const service = await startService(both.url, PORT + 1);
+    children.push(service);
+    const reference = await startService(alone.url, PORT + 2);
+    children.push(reference);
+    const apis = {
+      alone: new Api(reference.ready.url as string, tokenFor(layout.small.user)),
+      small: new Api(service.ready.url as string, tokenFor(layout.small.user)),
+      big: new Api(service.ready.url as string, tokenFor(layout.big.user)),
+    };
     const smallReads = readsOf(layout.small);
     const bigReads = readsOf(layout.big);
     const rows: string[][] = [];
     let over = 0;
     for (const [i, read] of smallReads.entries()) {
       log(`  ${read.label}`);
+      const alone = await time(apis.alone, read);
       const small = await time(apis.small, read);
       const big = await time(apis.big, bigReads[i]);
-      const ratio = big.p50 / small.p50;
+      const ratio = big.p50 / alone.p50;
+      const neighbour = small.p50 / alone.p50;
       if (!(ratio <= WITHIN)) over++;
-      const failures = [...small.failures.map((f) => `small: ${f}`), ...big.failures.map((f) => `big: ${f}`)];
+      const failures = [
+        ...alone.failures.map((f) => `small alone: ${f}`),
+        ...small.failures.map((f) => `small: ${f}`),
+        ...big.failures.map((f) => `big: ${f}`),
+      ];
       rows.push([
         read.label + (failures.length > 0 ? ` (!) ${failures.join('; ')}` : ''),
+        `${ms(alone.p50)} / ${ms(alone.p99)}`,
         `${ms(small.p50)} / ${ms(small.p99)}`,
         `${ms(big.p50)} / ${ms(big.p99)}`,
-        `${fmt(ratio, 1)}×${ratio <= WITHIN ? '' : ' ✗'}`,
-        `${small.n} / ${big.n}`,
-        `${size(small.bytes)} / ${size(big.bytes)}`,
+        `**${fmt(ratio, 1)}×**${ratio <= WITHIN ? '' : ' ✗'}`,
+        `${fmt(neighbour, 1)}×${neighbour <= WITHIN ? '' : ' ✗'}`,
+        `${alone.n} / ${small.n} / ${big.n}`,
+        `${size(alone.bytes)} / ${size(big.bytes)}`,
       ]);
     }
 
     log('  full GET of the member collections');
-    const smallFull = await fullGet(apis.small, service, layout.small);
+    const smallFull = await fullGet(apis.alone, reference, layout.small);
     const bigFull = await fullGet(apis.big, service, layout.big);
     const fullRow = (side: ScaleSide, full: FullGet): string[] => [
       `${side.label}: ${fmt(side.members)} members${full.status === 200 ? '' : ` (!) status ${full.status}`}`,
@@ -255,17 +288,27 @@ async function main(): Promise<void> {
       `Big: ${n(sizes.collections)} collections and ${n(sizes.datasets)} datasets in the project, ` +
         `a collection of ${n(sizes.members)} members, the caller in ${n(sizes.namespaces)} namespaces. ` +
         `Small: ${n(sizes.smallCollections)} collections, ${n(sizes.smallDatasets)} datasets, ` +
-        `${n(sizes.smallMembers)} members, ${n(sizes.smallNamespaces)} namespaces. Same database; ` +
-        `one client, sequential requests after one warm-up (at most ${REQUESTS} or ${READ_SECONDS} s a read); ` +
-        `data ${reused ? `reused (loaded ${marker.loadedAt})` : `loaded in ${marker.loadSeconds.toFixed(0)} s`}.`,
+        `${n(sizes.smallMembers)} members, ${n(sizes.smallNamespaces)} namespaces, read in a database of its own ` +
+        `and beside the big one. One client, sequential requests after one warm-up (at most ${REQUESTS} or ` +
+        `${READ_SECONDS} s a read). Data: both sides ${loadNote(both.prepared)}, small alone ${loadNote(alone.prepared)}.`,
       '',
       markdownTable(
-        ['read', 'small p50 / p99 ms', 'big p50 / p99 ms', 'big / small (p50)', 'requests', 'answer small / big'],
+        [
+          'read',
+          'small alone p50 / p99 ms',
+          'small beside big',
+          'big p50 / p99 ms',
+          'big / small alone (p50)',
+          'small beside big / alone',
+          'requests',
+          'answer small / big',
+        ],
         rows,
-        ['l', 'r', 'r', 'r', 'r', 'r'],
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
       '',
-      `${over === 0 ? 'Every' : `${rows.length - over} of ${rows.length}`} read${over === 0 ? '' : 's'} within ${WITHIN}× of the small one at p50${over === 0 ? '.' : ' (✗: beyond).'}`,
+      `${over === 0 ? 'Every read' : `${rows.length - over} of ${rows.length} reads`} within ${WITHIN}× of the small ` +
+        `project's at p50${over === 0 ? '.' : ' (✗: beyond).'}`,
       '',
       'Full GET of the member collection (the service child’s RSS from /proc every 100 ms):',
       '',
@@ -275,11 +318,12 @@ async function main(): Promise<void> {
         ['l', 'r', 'r', 'r', 'r', 'r'],
       ),
       '',
-      `(run took ${fmt((performance.now() - started) / 1000)} s; database kept for the next run: ${url.replace(/:[^:@/]*@/, ':***@')})`,
+      `(run took ${fmt((performance.now() - started) / 1000)} s; databases kept for the next run: ` +
+        `${[both.url, alone.url].map((url) => url.replace(/:[^:@/]*@/, ':***@')).join(', ')})`,
     ];
     console.log(out.join('\n'));
   } finally {
-    await service.stop();
+    for (const child of children.reverse()) await child.stop();
   }
 }
 

@@ -24,8 +24,10 @@ import { openServerPool, ServerDatabase } from '#src/database/database.js';
  * and triggers added by later migrations (counters, search columns) fill themselves; member_count
  * and member_seq are set from the members actually inserted, after them. Ends with VACUUM ANALYZE.
  * The sizes loaded are kept in the database's comment, so a run with the same sizes reuses the data.
+ * A database may also hold the small side alone: the reference a small project's reads are compared
+ * to, with no big tables beside it.
  *
- *   node dist/scripts/scale-data.js <postgres://…>   loads (or reuses) the data with the SCALE_* sizes
+ *   node dist/scripts/scale-data.js <postgres://…> [small]   loads (or reuses) the data with the SCALE_* sizes
  */
 
 export interface ScaleSizes {
@@ -228,6 +230,8 @@ async function loadSide(client: pg.ClientBase, side: ScaleSide, log: Log): Promi
 /** What a loaded database says about itself, in its comment. */
 interface Marker {
   scaleData: 1;
+  /** Absent in the first markers written: both. */
+  sides?: ScaleSides;
   sizes: ScaleSizes;
   migrations: string[];
   loadSeconds: number;
@@ -258,8 +262,17 @@ async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-const sameSizes = (a: ScaleSizes, b: ScaleSizes): boolean =>
-  (Object.keys(DEFAULT_SCALE_SIZES) as (keyof ScaleSizes)[]).every((key) => a[key] === b[key]);
+/** Which sides a database holds: both, or the small one alone (a reference without big tables beside it). */
+export type ScaleSides = 'both' | 'small';
+
+const SMALL_KEYS: (keyof ScaleSizes)[] = ['smallCollections', 'smallDatasets', 'smallMembers', 'smallNamespaces'];
+
+/** Whether a marker describes the data these sizes and sides would load. */
+const sameData = (marker: Marker, sizes: ScaleSizes, sides: ScaleSides): boolean =>
+  (marker.sides ?? 'both') === sides &&
+  (sides === 'small' ? SMALL_KEYS : (Object.keys(DEFAULT_SCALE_SIZES) as (keyof ScaleSizes)[])).every(
+    (key) => marker.sizes[key] === sizes[key],
+  );
 
 /** The database holds scale data of other sizes, or a load that did not finish: it needs a fresh database. */
 export class ScaleDataMismatchError extends Error {
@@ -267,20 +280,21 @@ export class ScaleDataMismatchError extends Error {
 }
 
 /**
- * Loads both sides into a migrated database with no scale data yet (a few INSERT … SELECT each),
- * then VACUUM ANALYZE. Returns the seconds it took.
+ * Loads both sides (or the small one alone) into a migrated database with no scale data yet (a
+ * few INSERT … SELECT each), then VACUUM ANALYZE. Returns the seconds it took.
  */
 export async function loadScaleData(
   client: pg.ClientBase,
   sizes: ScaleSizes,
   log: Log = () => undefined,
+  sides: ScaleSides = 'both',
 ): Promise<number> {
   const started = performance.now();
   const layout = scaleLayout(sizes);
   await client.query(`SET synchronous_commit = off`);
   await client.query(`SET maintenance_work_mem = '256MB'`);
   await loadSide(client, layout.small, log);
-  await loadSide(client, layout.big, log);
+  if (sides === 'both') await loadSide(client, layout.big, log);
   await timed(log, 'VACUUM ANALYZE', () => client.query('VACUUM ANALYZE'));
   return (performance.now() - started) / 1000;
 }
@@ -300,6 +314,7 @@ export async function prepareScaleDatabase(
   url: string,
   sizes: ScaleSizes,
   log: Log = () => undefined,
+  sides: ScaleSides = 'both',
 ): Promise<PreparedScaleDatabase> {
   Logger.overrideLogger(['error', 'warn']); // migrations' progress is Nest debug chatter
   const database = new ServerDatabase(
@@ -315,7 +330,7 @@ export async function prepareScaleDatabase(
   try {
     const layout = scaleLayout(sizes);
     const marker = await readMarker(client);
-    if (marker && sameSizes(marker.sizes, sizes)) return { layout, reused: true, marker };
+    if (marker && sameData(marker, sizes, sides)) return { layout, reused: true, marker };
     const { rowCount } = await client.query(`SELECT 1 FROM namespace WHERE slug IN ($1, $2)`, [
       layout.small.namespace,
       layout.big.namespace,
@@ -323,14 +338,15 @@ export async function prepareScaleDatabase(
     if (marker || rowCount) {
       throw new ScaleDataMismatchError(
         marker
-          ? `the database holds scale data of other sizes (${JSON.stringify(marker.sizes)})`
+          ? `the database holds other scale data (${marker.sides ?? 'both'} sides, ${JSON.stringify(marker.sizes)})`
           : 'the database holds scale data from a load that did not finish',
       );
     }
     const migrations = await appliedMigrations(client);
-    log(`loading scale data (${JSON.stringify(sizes)})…`);
-    const loadSeconds = await loadScaleData(client, sizes, log);
-    const loaded: Marker = { scaleData: 1, sizes, migrations, loadSeconds, loadedAt: new Date().toISOString() };
+    log(`loading scale data (${sides === 'both' ? 'both sides' : 'the small side alone'}, ${JSON.stringify(sizes)})…`);
+    const loadSeconds = await loadScaleData(client, sizes, log, sides);
+    const loadedAt = new Date().toISOString();
+    const loaded: Marker = { scaleData: 1, sides, sizes, migrations, loadSeconds, loadedAt };
     await writeMarker(client, loaded);
     return { layout, reused: false, marker: loaded };
   } finally {
@@ -340,12 +356,12 @@ export async function prepareScaleDatabase(
 
 // Run directly: load (or reuse) the data in the database given as the argument.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const url = process.argv[2];
-  if (!url) {
-    console.error('usage: node dist/scripts/scale-data.js <postgres://…>   (sizes from SCALE_* variables)');
+  const [url, sides] = process.argv.slice(2);
+  if (!url || (sides !== undefined && sides !== 'small')) {
+    console.error('usage: node dist/scripts/scale-data.js <postgres://…> [small]   (sizes from SCALE_* variables)');
     process.exit(2);
   }
-  prepareScaleDatabase(url, scaleSizesFromEnv(), console.log).then(
+  prepareScaleDatabase(url, scaleSizesFromEnv(), console.log, sides === 'small' ? 'small' : 'both').then(
     ({ reused, marker }) =>
       console.log(
         reused ? `reused the data loaded ${marker.loadedAt}` : `loaded in ${marker.loadSeconds.toFixed(0)} s`,
