@@ -5,6 +5,7 @@ import {
   Api,
   assertPortFree,
   childScript,
+  cleanupOnce,
   createDatabase,
   databaseExists,
   databaseUrl,
@@ -223,17 +224,20 @@ async function main(): Promise<void> {
   await assertPortFree(PORT + 2);
   const sizes = scaleSizesFromEnv();
   const started = performance.now();
-  const both = await scaleDatabase(sizes, 'both');
-  log(`both sides: ${loadNote(both.prepared)}`);
-  const alone = await scaleDatabase(sizes, 'small');
-  log(`small side alone: ${loadNote(alone.prepared)}`);
-  const { layout } = both.prepared;
+  const bothDb = await scaleDatabase(sizes, 'both');
+  log(`both sides: ${loadNote(bothDb.prepared)}`);
+  const aloneDb = await scaleDatabase(sizes, 'small');
+  log(`small side alone: ${loadNote(aloneDb.prepared)}`);
+  const { layout } = bothDb.prepared;
 
   const children: Child[] = [];
+  const cleanup = cleanupOnce(async () => {
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+  });
   try {
-    const service = await startService(both.url, PORT + 1);
+    const service = await startService(bothDb.url, PORT + 1);
     children.push(service);
-    const reference = await startService(alone.url, PORT + 2);
+    const reference = await startService(aloneDb.url, PORT + 2);
     children.push(reference);
     const apis = {
       alone: new Api(reference.ready.url as string, tokenFor(layout.small.user)),
@@ -269,9 +273,19 @@ async function main(): Promise<void> {
       ]);
     }
 
-    log('  full GET of the member collections');
-    const smallFull = await fullGet(apis.alone, reference, layout.small);
-    const bigFull = await fullGet(apis.big, service, layout.big);
+    // Each full GET on a service just started (and warmed by one small read), so the reads above
+    // (GET /me of the big caller builds megabytes) have not grown its heap already.
+    log('  full GET of the member collections, each on a service started afresh');
+    const fresh = async (url: string, port: number, api: Api, side: ScaleSide): Promise<FullGet> => {
+      const index = children.findIndex((child) => child.ready.url === api.base);
+      await children[index].stop();
+      const child = await startService(url, port);
+      children[index] = child;
+      await api.send('GET', `/namespaces/${side.namespace}/projects/${side.project}`);
+      return fullGet(api, child, side);
+    };
+    const smallFull = await fresh(aloneDb.url, PORT + 2, apis.alone, layout.small);
+    const bigFull = await fresh(bothDb.url, PORT + 1, apis.big, layout.big);
     const fullRow = (side: ScaleSide, full: FullGet): string[] => [
       `${side.label}: ${fmt(side.members)} members${full.status === 200 ? '' : ` (!) status ${full.status}`}`,
       size(full.bytes),
@@ -290,7 +304,7 @@ async function main(): Promise<void> {
         `Small: ${n(sizes.smallCollections)} collections, ${n(sizes.smallDatasets)} datasets, ` +
         `${n(sizes.smallMembers)} members, ${n(sizes.smallNamespaces)} namespaces, read in a database of its own ` +
         `and beside the big one. One client, sequential requests after one warm-up (at most ${REQUESTS} or ` +
-        `${READ_SECONDS} s a read). Data: both sides ${loadNote(both.prepared)}, small alone ${loadNote(alone.prepared)}.`,
+        `${READ_SECONDS} s a read). Data: both sides ${loadNote(bothDb.prepared)}, small alone ${loadNote(aloneDb.prepared)}.`,
       '',
       markdownTable(
         [
@@ -310,7 +324,7 @@ async function main(): Promise<void> {
       `${over === 0 ? 'Every read' : `${rows.length - over} of ${rows.length} reads`} within ${WITHIN}× of the small ` +
         `project's at p50${over === 0 ? '.' : ' (✗: beyond).'}`,
       '',
-      'Full GET of the member collection (the service child’s RSS from /proc every 100 ms):',
+      'Full GET of the member collection, on a service just started (its RSS from /proc every 100 ms):',
       '',
       markdownTable(
         ['collection', 'answer', 'ms', 'RSS before', 'RSS peak', 'growth'],
@@ -319,11 +333,11 @@ async function main(): Promise<void> {
       ),
       '',
       `(run took ${fmt((performance.now() - started) / 1000)} s; databases kept for the next run: ` +
-        `${[both.url, alone.url].map((url) => url.replace(/:[^:@/]*@/, ':***@')).join(', ')})`,
+        `${[bothDb.url, aloneDb.url].map((url) => url.replace(/:[^:@/]*@/, ':***@')).join(', ')})`,
     ];
     console.log(out.join('\n'));
   } finally {
-    for (const child of children.reverse()) await child.stop();
+    await cleanup();
   }
 }
 

@@ -16,6 +16,7 @@ import {
   assertPortFree,
   benchDatabase,
   childScript,
+  cleanupOnce,
   envFlag,
   envNumber,
   machine,
@@ -250,6 +251,10 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench');
   const children: Child[] = [];
   const track = (child: Child): Child => (children.push(child), child);
+  const cleanup = cleanupOnce(async () => {
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    await db.cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+  });
   try {
     log(`database: ${db.label}`);
     const load = track(await Child.start(childScript('load-child'), { name: 'load generator' }));
@@ -328,8 +333,7 @@ async function main(): Promise<void> {
     out.push('', `(run took ${fmt((performance.now() - started) / 1000)} s)`);
     console.log(out.join('\n'));
   } finally {
-    for (const child of children.reverse()) await child.stop().catch(() => undefined);
-    await db.cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+    await cleanup();
   }
 }
 

@@ -61,7 +61,7 @@ export interface Window {
 export const IDLE = '(idle)';
 export const JSON_NATIVE = 'JSON.parse / JSON.stringify (native)';
 
-/** Table rows in this order; a category without time in any window is left out. */
+/** Table rows in this order; a category without time in any window is left out unless it is in ALWAYS_SHOWN. */
 export const CATEGORIES = [
   'fastify (+ @fastify/*, find-my-way, avvio…)',
   '@nestjs/core + common + platform-fastify (router, guards, pipes, interceptors)',
@@ -84,6 +84,15 @@ export const CATEGORIES = [
   'garbage collector',
 ] as const;
 export type Category = (typeof CATEGORIES)[number] | typeof IDLE;
+
+/** The parts issue 8 asks about are shown even when they cost nothing. */
+const OPTIONAL: ReadonlySet<Category> = new Set<Category>([
+  'rxjs',
+  'PGlite',
+  'prom-client',
+  'other packages',
+  'benchmark glue (dist/scripts)',
+]);
 
 const PACKAGE_GROUPS: [Category, RegExp][] = [
   [
@@ -235,13 +244,14 @@ export function summaryTable(summaries: WindowSummary[]): string {
   const perRequest = (summary: WindowSummary, micros: number): number =>
     summary.window.requests > 0 ? micros / summary.window.requests : NaN;
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const micros = (value: number): string => fmt(value, value !== 0 && Math.abs(value) < 10 ? 1 : 0);
   const busyMean = mean(summaries.map((summary) => perRequest(summary, summary.busy)));
   const rows: string[][] = [];
   for (const category of CATEGORIES) {
     const values = summaries.map((summary) => perRequest(summary, summary.micros.get(category) ?? 0));
-    if (values.every((value) => value === 0)) continue;
+    if (OPTIONAL.has(category) && values.every((value) => value === 0)) continue;
     const average = mean(values);
-    rows.push([category, ...values.map((value) => fmt(value)), fmt(average), `${fmt((100 * average) / busyMean, 1)}%`]);
+    rows.push([category, ...values.map(micros), micros(average), `${fmt((100 * average) / busyMean, 1)}%`]);
   }
   rows.push([
     '**busy (all samples but idle)**',

@@ -8,6 +8,7 @@ import {
   assertPortFree,
   benchDatabase,
   childScript,
+  cleanupOnce,
   envNumber,
   machine,
   serviceEnv,
@@ -99,6 +100,10 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench_profile');
   const children: Child[] = [];
   const track = (child: Child): Child => (children.push(child), child);
+  const cleanup = cleanupOnce(async () => {
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    await db.cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+  });
   try {
     log(`database: ${db.label}; profiles in ${dir}`);
     const load = track(await Child.start(childScript('load-child'), { name: 'load generator' }));
@@ -168,8 +173,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'summary.md'), `${out}\n`);
     console.log(out);
   } finally {
-    for (const child of children.reverse()) await child.stop().catch(() => undefined);
-    await db.cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+    await cleanup();
   }
 }
 

@@ -182,3 +182,19 @@ export class Api {
 export function machine(): string {
   return `${availableParallelism()} cores, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the start`;
 }
+
+/**
+ * Runs `cleanup` once: when the benchmark ends, or on Ctrl-C / SIGTERM before that (the children
+ * get the terminal's SIGINT too; the database a run created must still be dropped).
+ */
+export function cleanupOnce(cleanup: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  const run = (): Promise<void> => (done ??= cleanup());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: cleaning up…\n`);
+      void run().finally(() => process.exit(130));
+    });
+  }
+  return run;
+}
