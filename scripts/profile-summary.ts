@@ -238,9 +238,9 @@ export function summarize(profile: CpuProfile, windows: Window[]): WindowSummary
 /**
  * The markdown table: a row per category, a column per window with its self time per request
  * (µs), the mean over the windows and the share of the busy time; then busy, idle and (when
- * measured) the process's CPU time per request.
+ * measured) the process's CPU time per request. `showAll: false` leaves out every part that cost nothing.
  */
-export function summaryTable(summaries: WindowSummary[]): string {
+export function summaryTable(summaries: WindowSummary[], { showAll = true } = {}): string {
   const perRequest = (summary: WindowSummary, micros: number): number =>
     summary.window.requests > 0 ? micros / summary.window.requests : NaN;
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -249,7 +249,7 @@ export function summaryTable(summaries: WindowSummary[]): string {
   const rows: string[][] = [];
   for (const category of CATEGORIES) {
     const values = summaries.map((summary) => perRequest(summary, summary.micros.get(category) ?? 0));
-    if (OPTIONAL.has(category) && values.every((value) => value === 0)) continue;
+    if ((!showAll || OPTIONAL.has(category)) && values.every((value) => value === 0)) continue;
     const average = mean(values);
     rows.push([category, ...values.map(micros), micros(average), `${fmt((100 * average) / busyMean, 1)}%`]);
   }

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       '',
       `Bare node:http + pg on the same SQL (req/s while profiled: ${rps(bareRuns)}):`,
       '',
-      summaryTable(bareSummary),
+      summaryTable(bareSummary, { showAll: false }),
       '',
       `CPU time per request (/proc, all threads), service / bare: ${routes
         .map((_, i) => `${serviceRuns[i].window.label} ${fmt(serviceCpu[i])} / ${fmt(bareCpu[i])} µs`)
