@@ -5,6 +5,7 @@ import { Child } from './bench/ipc.js';
 import {
   captureRoute,
   measure,
+  measureAlternating,
   problems,
   settle,
   type Captured,
@@ -36,6 +37,9 @@ import { fmt, markdownTable, ms, size } from './bench/stats.js';
  *   BENCH_DATABASE_URL / DATABASE_URL  a postgres:// database to use, or memory:// for the embedded
  *                                      engine; unset: a fresh database on the local server, dropped after
  *   BENCH_SECONDS (5)  BENCH_WARMUP (1)  BENCH_CONNECTIONS (32)  BENCH_POOL_SIZE (10, both servers)
+ *   BENCH_ROUNDS (5)   on a server database the service's and the bare server's BENCH_SECONDS of a route
+ *                      are cut into this many rounds, alternating (S B, B S, …), so both see the same
+ *                      machine (the embedded engine serves one process: there the service runs first)
  *   BENCH_ROUTES       comma-separated route keys (namespace, project, dataset, collection, datasets,
  *                      collections, projects, namespaces, members-page, members-cursor); default all
  *   BENCH_WRITES (1)   0 skips the write figures
@@ -50,6 +54,8 @@ const LOAD: LoadOptions = {
   connections: envNumber('BENCH_CONNECTIONS', 32),
 };
 const POOL_SIZE = envNumber('BENCH_POOL_SIZE', 10);
+/** Server database: the service's and the bare server's runs of a route alternate in this many rounds. */
+const ROUNDS = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 5)));
 const PORT = envNumber('BENCH_PORT', 4100);
 const WRITES = (process.env.BENCH_WRITES ?? '1') !== '0';
 const BIG = envFlag('BENCH_BIG', '--big');
@@ -278,19 +284,20 @@ async function main(): Promise<void> {
     const spec = (base: string, route: ReadRoute) => ({ url: base + route.path, headers: api.headers });
 
     if (db.kind === 'server') {
-      // Both servers up, the runs of one route side by side.
+      // Both servers up; the rounds of one route alternate between them.
       const bare = track(await startBare(db));
       const prepared = await prepareBare(bare, routes, captured);
       for (const [i, result] of results.entries()) {
         log(`  ${result.route.label}`);
         result.prepared = prepared[i];
-        // Every other route the bare server goes first, so a drift in the machine's load favours neither.
-        const runService = async () =>
-          (result.service = await measure(load, spec(api.base, result.route), LOAD, service));
-        const runBare = async () =>
-          (result.bare = await measure(load, spec(bare.ready.url as string, result.route), LOAD, bare));
-        if (i % 2 === 0) await runService().then(runBare);
-        else await runBare().then(runService);
+        [result.service, result.bare] = await measureAlternating(
+          load,
+          [
+            { spec: spec(api.base, result.route), server: service },
+            { spec: spec(bare.ready.url as string, result.route), server: bare },
+          ],
+          { ...LOAD, rounds: ROUNDS },
+        );
       }
       await bare.stop();
     } else {
@@ -312,9 +319,9 @@ async function main(): Promise<void> {
     }
 
     const out: string[] = [
-      `### \`npm run bench\`: ${db.label}, ${LOAD.connections} connections, ${LOAD.seconds} s a run ` +
-        `(after ${LOAD.warmup} s of warm-up), pool of ${POOL_SIZE} in both servers, ` +
-        host,
+      `### \`npm run bench\`: ${db.label}, ${LOAD.connections} connections, ${LOAD.seconds} s a route ` +
+        `for each server${db.kind === 'server' && ROUNDS > 1 ? ` in ${ROUNDS} alternating rounds` : ''} ` +
+        `(after ${LOAD.warmup} s of warm-up), pool of ${POOL_SIZE} in both servers, ${host}`,
       '',
       readTable(results),
       '',

@@ -18,6 +18,8 @@ export interface LoadSpec {
   bodyTemplate?: string;
   connections: number;
   seconds: number;
+  /** Return every 2xx latency too (to merge runs). */
+  keepLatencies?: boolean;
 }
 
 export interface LoadResult {
@@ -35,6 +37,8 @@ export interface LoadResult {
   p99: number;
   /** Mean bytes of a 2xx answer (headers and body). */
   bytes: number;
+  /** Every 2xx latency, ms, ascending (when asked for). */
+  latencies?: Float64Array;
 }
 
 let seq = 0;
@@ -76,6 +80,7 @@ function load(spec: LoadSpec): Promise<LoadResult> {
           p50: percentile(latencies, 50),
           p99: percentile(latencies, 99),
           bytes: latencies.length > 0 ? bytes / latencies.length : 0,
+          latencies: spec.keepLatencies ? Float64Array.from(latencies) : undefined,
         });
       },
     );

@@ -2,6 +2,7 @@ import type { Child } from './ipc.js';
 import type { LoadResult, LoadSpec } from './load-child.js';
 import type { CapturedStatement } from './service-child.js';
 import type { Api } from './setup.js';
+import { percentile } from './stats.js';
 
 export interface LoadOptions {
   connections: number;
@@ -39,6 +40,71 @@ export async function measure(
   const cpuAfter = server?.cpuMicros() ?? NaN;
   const requests = result.ok + Object.values(result.otherStatuses).reduce((a, b) => a + b, 0);
   return { ...result, requests, cpuPerRequest: requests > 0 ? (cpuAfter - cpuBefore) / requests : NaN };
+}
+
+/** One side of an alternating measurement: what to load and the process answering it. */
+export interface Side {
+  spec: Omit<LoadSpec, 'connections' | 'seconds'>;
+  server: Child;
+}
+
+/**
+ * Measures two or more servers on the same route in alternating rounds (A B, B A, A B, …), each
+ * round `seconds / rounds` long, after a warm-up of each, so that a change in what else the
+ * machine runs weighs on all of them alike. Returns one merged result per side.
+ */
+export async function measureAlternating(
+  load: Child,
+  sides: Side[],
+  options: LoadOptions & { rounds: number },
+): Promise<Measured[]> {
+  const { connections, rounds } = options;
+  if (options.warmup > 0) {
+    for (const side of sides) {
+      await load.call<LoadResult>('run', { spec: { ...side.spec, connections, seconds: options.warmup } });
+    }
+  }
+  const runs: { result: LoadResult; cpu: number }[][] = sides.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = sides.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const side = sides[i];
+      const cpuBefore = side.server.cpuMicros();
+      const result = await load.call<LoadResult>('run', {
+        spec: { ...side.spec, connections, seconds: options.seconds / rounds, keepLatencies: true },
+      });
+      runs[i].push({ result, cpu: side.server.cpuMicros() - cpuBefore });
+    }
+  }
+  return runs.map((parts) => {
+    const latencies = Float64Array.from(parts.flatMap(({ result }) => [...(result.latencies ?? [])])).sort();
+    const otherStatuses: Record<string, number> = {};
+    for (const { result } of parts) {
+      for (const [status, count] of Object.entries(result.otherStatuses)) {
+        otherStatuses[status] = (otherStatuses[status] ?? 0) + count;
+      }
+    }
+    const sum = (pick: (part: { result: LoadResult; cpu: number }) => number): number =>
+      parts.reduce((total, part) => total + pick(part), 0);
+    const ok = sum((part) => part.result.ok);
+    const requests = ok + Object.values(otherStatuses).reduce((a, b) => a + b, 0);
+    const seconds = sum((part) => part.result.seconds);
+    const sorted = Array.from(latencies);
+    return {
+      ok,
+      otherStatuses,
+      errors: sum((part) => part.result.errors),
+      timeouts: sum((part) => part.result.timeouts),
+      seconds,
+      rps: ok / seconds,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      bytes: ok > 0 ? sum((part) => part.result.bytes * part.result.ok) / ok : 0,
+      requests,
+      cpuPerRequest: requests > 0 ? sum((part) => part.cpu) / requests : NaN,
+    };
+  });
 }
 
 export interface Captured {
