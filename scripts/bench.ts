@@ -36,7 +36,7 @@ import { fmt, markdownTable, ms, size } from './bench/stats.js';
  *
  *   BENCH_DATABASE_URL / DATABASE_URL  a postgres:// database to use, or memory:// for the embedded
  *                                      engine; unset: a fresh database on the local server, dropped after
- *   BENCH_SECONDS (5)  BENCH_WARMUP (1)  BENCH_CONNECTIONS (32)  BENCH_POOL_SIZE (10, both servers)
+ *   BENCH_SECONDS (5)  BENCH_WARMUP (0.5)  BENCH_CONNECTIONS (32)  BENCH_POOL_SIZE (10, both servers)
  *   BENCH_ROUNDS (5)   on a server database the service's and the bare server's BENCH_SECONDS of a route
  *                      are cut into this many rounds, alternating (S B, B S, …), so both see the same
  *                      machine (the embedded engine serves one process: there the service runs first)
@@ -50,7 +50,7 @@ import { fmt, markdownTable, ms, size } from './bench/stats.js';
 
 const LOAD: LoadOptions = {
   seconds: envNumber('BENCH_SECONDS', 5),
-  warmup: envNumber('BENCH_WARMUP', 1),
+  warmup: envNumber('BENCH_WARMUP', 0.5),
   connections: envNumber('BENCH_CONNECTIONS', 32),
 };
 const POOL_SIZE = envNumber('BENCH_POOL_SIZE', 10);
@@ -287,6 +287,12 @@ async function main(): Promise<void> {
       // Both servers up; the rounds of one route alternate between them.
       const bare = track(await startBare(db));
       const prepared = await prepareBare(bare, routes, captured);
+      // Both processes' first minutes under load compile their hot paths: warm them on every route first.
+      for (const route of routes) {
+        for (const base of [api.base, bare.ready.url as string]) {
+          await measure(load, spec(base, route), { ...LOAD, seconds: Math.min(0.5, LOAD.seconds), warmup: 0 });
+        }
+      }
       for (const [i, result] of results.entries()) {
         log(`  ${result.route.label}`);
         result.prepared = prepared[i];
