@@ -72,7 +72,7 @@ export const CATEGORIES = [
   'class-transformer',
   'typeorm',
   'pg (+ pg-protocol, pg-pool, pg-types, pg-cursor)',
-  'PGlite',
+  'PGlite (JS and WebAssembly)',
   'pino (+ sonic-boom, redact)',
   'prom-client',
   'other packages',
@@ -88,7 +88,7 @@ export type Category = (typeof CATEGORIES)[number] | typeof IDLE;
 /** The parts issue 8 asks about are shown even when they cost nothing. */
 const OPTIONAL: ReadonlySet<Category> = new Set<Category>([
   'rxjs',
-  'PGlite',
+  'PGlite (JS and WebAssembly)',
   'prom-client',
   'other packages',
   'benchmark glue (dist/scripts)',
@@ -133,6 +133,8 @@ export function categoryOf(frame: Pick<CallFrame, 'url' | 'functionName'>): Cate
     // (program), (root) and builtins the profiler names without a script.
     return 'native, no JS frame ((program): libuv, syscalls, HTTP parser, C++)';
   }
+  // The embedded engine's PostgreSQL compiled to WebAssembly.
+  if (url.startsWith('wasm://')) return 'PGlite (JS and WebAssembly)';
   if (url.startsWith('node:') || !url.includes('/')) return 'node internals (http, net, streams, timers…)';
   const pkg = packageOf(url);
   if (pkg !== null) {

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       '',
       `Other packages: ${otherPackages(serviceSummary) || 'none'}.`,
       '',
-      `Bare node:http + pg on the same SQL (req/s while profiled: ${rps(bareRuns)}):`,
+      `Bare node:http + ${db.kind === 'server' ? 'pg' : 'PGlite'} on the same SQL (req/s while profiled: ${rps(bareRuns)}):`,
       '',
       summaryTable(bareSummary, { showAll: false }),
       '',
