@@ -142,6 +142,20 @@ export class Scale1764300000000 implements MigrationInterface {
       },
     });
 
+    // Live datasets and collections per tag and project: the exact total of a list filtered by one
+    // tag without counting its (possibly 100,000) matches.
+    await q.query(`
+      CREATE TABLE tag_count (
+        namespace_id uuid NOT NULL,
+        project_id uuid NOT NULL,
+        kind character varying(10) NOT NULL,
+        tag character varying(64) NOT NULL,
+        live integer NOT NULL DEFAULT 0,
+        CONSTRAINT pk_tag_count PRIMARY KEY (namespace_id, project_id, kind, tag),
+        CONSTRAINT ck_tag_count_kind CHECK (kind IN ('dataset', 'collection'))
+      )`);
+    for (const table of ['dataset', 'collection']) await this.tagCounterTrigger(q, table);
+
     await q.query(`
       UPDATE namespace n SET
         project_count = (SELECT count(*) FROM project p WHERE p.namespace_id = n.id AND p.deleted_at IS NULL),
@@ -162,6 +176,13 @@ export class Scale1764300000000 implements MigrationInterface {
     await q.query(`
       INSERT INTO member_stats (user_id, namespace_count)
       SELECT user_id, count(*) FROM namespace_member WHERE ns_live GROUP BY user_id`);
+    for (const table of ['dataset', 'collection']) {
+      await q.query(`
+        INSERT INTO tag_count (namespace_id, project_id, kind, tag, live)
+        SELECT namespace_id, project_id, '${table}', tag, count(*)
+        FROM (SELECT DISTINCT namespace_id, project_id, id, unnest(tags) AS tag FROM ${table} WHERE deleted_at IS NULL) x
+        GROUP BY namespace_id, project_id, tag`);
+    }
 
     // ---- indexes: every sort, q and tag, led by the tenant key --------------------------------
     // A user's memberships, by each sort of GET /namespaces, and newest first for GET /me.
@@ -265,6 +286,40 @@ export class Scale1764300000000 implements MigrationInterface {
       REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`);
   }
 
+  /**
+   * The statement-level triggers that keep `tag_count` for `table`: a live row counts once for each
+   * of its tags; a statement adds what its new rows count and takes away what its old rows counted.
+   */
+  private async tagCounterTrigger(q: QueryRunner, table: string): Promise<void> {
+    const fn = `count_${table}_tags`;
+    const rows = (source: string, sign: string) =>
+      `SELECT namespace_id, project_id, unnest(tags) AS tag, ${sign}1 AS n FROM ${source} WHERE deleted_at IS NULL`;
+    const upsert = (rowsSql: string) => `
+          INSERT INTO tag_count AS t (namespace_id, project_id, kind, tag, live)
+          SELECT namespace_id, project_id, '${table}', tag, sum(n)::int FROM (${rowsSql}) x
+          GROUP BY namespace_id, project_id, tag HAVING sum(n) <> 0 ORDER BY namespace_id, project_id, tag
+          ON CONFLICT ON CONSTRAINT pk_tag_count DO UPDATE SET live = t.live + EXCLUDED.live;`;
+    await q.query(`
+      CREATE FUNCTION ${fn}() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN ${upsert(rows('new_rows', ''))}
+        ELSIF TG_OP = 'DELETE' THEN ${upsert(rows('old_rows', '-'))}
+        ELSE ${upsert(`${rows('new_rows', '')} UNION ALL ${rows('old_rows', '-')}`)}
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER tg_${fn}_insert AFTER INSERT ON ${table}
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`);
+    await q.query(`
+      CREATE TRIGGER tg_${fn}_update AFTER UPDATE ON ${table}
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`);
+    await q.query(`
+      CREATE TRIGGER tg_${fn}_delete AFTER DELETE ON ${table}
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`);
+  }
+
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX ix_collection_dataset`);
     await q.query(
@@ -291,6 +346,12 @@ export class Scale1764300000000 implements MigrationInterface {
       for (const event of ['insert', 'update', 'delete']) await q.query(`DROP TRIGGER tg_${fn}_${event} ON ${table}`);
       await q.query(`DROP FUNCTION ${fn}()`);
     }
+    for (const table of ['collection', 'dataset']) {
+      for (const event of ['insert', 'update', 'delete'])
+        await q.query(`DROP TRIGGER tg_count_${table}_tags_${event} ON ${table}`);
+      await q.query(`DROP FUNCTION count_${table}_tags()`);
+    }
+    await q.query(`DROP TABLE tag_count`);
     await q.query(`DROP TRIGGER tg_count_namespace_members_insert ON namespace_member`);
     await q.query(`DROP TRIGGER tg_count_namespace_members_delete ON namespace_member`);
     await q.query(`DROP FUNCTION count_namespace_members()`);

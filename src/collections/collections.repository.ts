@@ -13,7 +13,9 @@ import {
   STREAM_ABOVE,
 } from '../database/fragments.js';
 import {
+  IN_PROJECT,
   PROJECT_SCOPE,
+  taggedTotal,
   PROJECT_SCOPE_COLUMNS,
   TARGET_FOUND,
   iso,
@@ -162,13 +164,15 @@ export class CollectionsRepository {
       query.datasetId ? `c.dataset_id = ${p.add(query.datasetId, 'uuid')}` : '',
       standalone === true ? `c.dataset_id IS NULL` : standalone === false ? `c.dataset_id IS NOT NULL` : '',
     ].filter(Boolean);
-    const where = `c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND c.deleted_at IS NULL${filters
-      .map((f) => ` AND ${f}`)
-      .join('')}`;
+    const filtered = filters.map((f) => ` AND ${f}`).join('');
+    const where = `c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND c.deleted_at IS NULL${filtered}`;
+    const oneTag = new Set(query.tag ?? []).size === 1 && !query.q && !query.datasetId && standalone === null;
     const counted = query.q || query.tag?.length || query.datasetId;
-    const total = counted
-      ? `(SELECT count(*) FROM pr, collection c WHERE ${where})`
-      : `(SELECT ${standalone === null ? 'p.collection_count' : standalone ? 'p.standalone_count' : 'p.collection_count - p.standalone_count'}
+    const total = oneTag
+      ? taggedTotal('collection', p.add(query.tag![0], 'text'))
+      : counted
+        ? `(SELECT count(*) FROM collection c WHERE ${IN_PROJECT('c')} AND c.deleted_at IS NULL${filtered})`
+        : `(SELECT ${standalone === null ? 'p.collection_count' : standalone ? 'p.standalone_count' : 'p.collection_count - p.standalone_count'}
           FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     const page = p.add(query.page, 'int');
     const size = p.add(query.pageSize, 'int');

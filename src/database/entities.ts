@@ -2,7 +2,7 @@ import { CollectionEntity, CollectionMemberEntity } from '#src/collections/colle
 import { DatasetEntity } from '#src/datasets/dataset.entity.js';
 import { IdempotencyKeyEntity } from '#src/idempotency/idempotency-key.entity.js';
 import { MemberStatsEntity, NamespaceEntity, NamespaceMemberEntity } from '#src/namespaces/namespace.entity.js';
-import { ProjectEntity } from '#src/projects/project.entity.js';
+import { ProjectEntity, TagCountEntity } from '#src/projects/project.entity.js';
 
 /** Every entity: they describe the schema for `migration:generate`; queries are hand-written SQL. */
 export const ENTITIES = [
@@ -14,4 +14,5 @@ export const ENTITIES = [
   CollectionMemberEntity,
   MemberStatsEntity,
   IdempotencyKeyEntity,
+  TagCountEntity,
 ];

@@ -61,8 +61,8 @@ export const datasetEtag = (d: string): string =>
   etag(
     `${d}.id`,
     `${d}.version`,
-    `(SELECT string_agg(x.id || '.' || x.version, ',' ORDER BY x.id) FROM collection x
-      WHERE x.namespace_id = ${d}.namespace_id AND x.dataset_id = ${d}.id AND x.deleted_at IS NULL)`,
+    `(SELECT string_agg(dc.id || '.' || dc.version, ',' ORDER BY dc.id) FROM collection dc
+      WHERE dc.namespace_id = ${d}.namespace_id AND dc.dataset_id = ${d}.id AND dc.deleted_at IS NULL)`,
   );
 
 /** Ids a chunk of a streamed member list holds (about 200 KB of JSON). */

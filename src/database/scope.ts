@@ -30,6 +30,18 @@ export const PROJECT_SCOPE = `${NAMESPACE_SCOPE},
     WHERE p.slug = $3::text AND p.deleted_at IS NULL
   )`;
 
+/**
+ * `alias` is a row of the scope's project, by the project's key read from `pr` (not a join with
+ * it: a count over a bitmap then needs no heap row of an all-visible page).
+ */
+export const IN_PROJECT = (alias: string): string =>
+  `${alias}.namespace_id = (SELECT namespace_id FROM pr) AND ${alias}.project_id = (SELECT id FROM pr)`;
+
+/** The live datasets or collections of the scope's project carrying the tag `$tag` (its counter). */
+export const taggedTotal = (kind: 'dataset' | 'collection', tag: string): string =>
+  `coalesce((SELECT t.live FROM tag_count t, pr
+     WHERE t.namespace_id = pr.namespace_id AND t.project_id = pr.id AND t.kind = '${kind}' AND t.tag = ${tag}), 0)`;
+
 /** Output columns telling the service what the scope CTEs found. */
 export const NAMESPACE_SCOPE_COLUMNS = `(SELECT role FROM ns) AS role`;
 export const PROJECT_SCOPE_COLUMNS = `${NAMESPACE_SCOPE_COLUMNS}, EXISTS (SELECT 1 FROM pr) AS project_found`;

@@ -3,12 +3,13 @@ export const jsonArray = (expr: string, order: string): string => `coalesce(json
 
 /**
  * The JSON text of a page answer, `{"<key>": [...], page, pageSize, total, totalPages}`, from the
- * items' JSON array, the exact total and the page parameters (`$n` of page and pageSize).
+ * items' JSON array, the exact total and the page parameters (`$n` of page and pageSize). The total
+ * is computed once (OFFSET 0 keeps the planner from copying its subquery into both uses).
  */
 export function pageBody(key: string, items: string, total: string, page: string, pageSize: string): string {
   return `(SELECT json_build_object('${key}', ${items}, 'page', ${page}::int, 'pageSize', ${pageSize}::int,
             'total', tot.n, 'totalPages', (tot.n + ${pageSize}::int - 1) / ${pageSize}::int)::text
-          FROM (SELECT (${total})::int AS n) tot)`;
+          FROM (SELECT (${total})::int AS n OFFSET 0) tot)`;
 }
 
 /** LIMIT/OFFSET of page `$page` (from 1) of `$pageSize` rows. */

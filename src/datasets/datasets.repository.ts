@@ -33,6 +33,7 @@ import {
 } from '../database/sql.js';
 import type { StreamPart } from '../common/json-stream.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
+import { IN_PROJECT, taggedTotal } from '../database/scope.js';
 import type { UpdateDatasetDto } from './dto/dataset.dto.js';
 
 export interface NewDataset {
@@ -54,8 +55,8 @@ const COLLECTIONS_OF = (d: string): string => `(SELECT c.* FROM collection c
 const LOCKED_ETAG = etag(
   't.id',
   't.version',
-  `(SELECT string_agg(x.id || '.' || x.version, ',' ORDER BY x.id) FROM collection x
-    WHERE x.namespace_id = t.namespace_id AND x.dataset_id = t.id AND x.deleted_at IS NULL)`,
+  `(SELECT string_agg(dc.id || '.' || dc.version, ',' ORDER BY dc.id) FROM collection dc
+    WHERE dc.namespace_id = t.namespace_id AND dc.dataset_id = t.id AND dc.deleted_at IS NULL)`,
 );
 
 /** Every dataset statement; each route is one roundtrip. Parameters $1–$3 are the scope's. */
@@ -114,12 +115,13 @@ export class DatasetsRepository {
       query.q ? `d.name ILIKE ${p.add(likePattern(query.q), 'text')}` : '',
       query.tag?.length ? `d.tags @> ${p.add(query.tag, 'text[]')}` : '',
     ].filter(Boolean);
-    const where = `d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND d.deleted_at IS NULL${filters
-      .map((f) => ` AND ${f}`)
-      .join('')}`;
-    const total =
-      filters.length > 0
-        ? `(SELECT count(*) FROM pr, dataset d WHERE ${where})`
+    const filtered = filters.map((f) => ` AND ${f}`).join('');
+    const where = `d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND d.deleted_at IS NULL${filtered}`;
+    const oneTag = new Set(query.tag ?? []).size === 1 && !query.q;
+    const total = oneTag
+      ? taggedTotal('dataset', p.add(query.tag![0], 'text'))
+      : filters.length > 0
+        ? `(SELECT count(*) FROM dataset d WHERE ${IN_PROJECT('d')} AND d.deleted_at IS NULL${filtered})`
         : `(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     const page = p.add(query.page, 'int');
     const size = p.add(query.pageSize, 'int');

@@ -1,4 +1,4 @@
-import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { NamespaceEntity } from '#src/namespaces/namespace.entity.js';
 
 /** A project inside a namespace. The schema mirrors migrations/; the repository uses SQL. */
@@ -62,4 +62,24 @@ export class ProjectEntity {
   /** Bumped by every change its GET answer shows (the ETag). */
   @Column({ type: 'bigint', default: 1 })
   version: string;
+}
+
+/** Live datasets or collections of a project carrying a tag (kept by triggers): the total of a one-tag list. */
+@Entity('tag_count')
+@Check('ck_tag_count_kind', `kind IN ('dataset', 'collection')`)
+export class TagCountEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_tag_count' })
+  namespaceId: string;
+
+  @PrimaryColumn({ name: 'project_id', type: 'uuid', primaryKeyConstraintName: 'pk_tag_count' })
+  projectId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 10, primaryKeyConstraintName: 'pk_tag_count' })
+  kind: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'pk_tag_count' })
+  tag: string;
+
+  @Column({ type: 'integer', default: 0 })
+  live: number;
 }

@@ -93,10 +93,11 @@ export class ProjectsRepository {
       query.q ? `(p.name ILIKE ${q} OR p.slug ILIKE ${q})` : '',
       query.tag?.length ? `p.tags @> ${p.add(query.tag, 'text[]')}` : '',
     ].filter(Boolean);
-    const where = `p.namespace_id = ns.id AND p.deleted_at IS NULL${filters.map((f) => ` AND ${f}`).join('')}`;
+    const filtered = filters.map((f) => ` AND ${f}`).join('');
+    const where = `p.namespace_id = ns.id AND p.deleted_at IS NULL${filtered}`;
     const total =
       filters.length > 0
-        ? `(SELECT count(*) FROM ns, project p WHERE ${where})`
+        ? `(SELECT count(*) FROM project p WHERE p.namespace_id = (SELECT id FROM ns) AND p.deleted_at IS NULL${filtered})`
         : `(SELECT n.project_count FROM namespace n JOIN ns ON ns.id = n.id)`;
     const page = p.add(query.page, 'int');
     const size = p.add(query.pageSize, 'int');
