@@ -237,5 +237,8 @@ export function openServerPool(options: ServerPoolOptions): pg.Pool {
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs || undefined,
     application_name: 'dreamlake-catalog',
+    // Every statement reads O(page) rows: a parallel plan only adds worker start-up (tens of ms) to
+    // small reads whose size the planner cannot see (a project given by a parameter).
+    options: '-c max_parallel_workers_per_gather=0',
   });
 }
