@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AuthUser } from '#src/auth/user.js';
 import { CollectionsRepository } from '#src/collections/collections.repository.js';
 import type { CollectionListQuery } from '#src/collections/dto/collection.dto.js';
-import type { ListQuery, SortedQuery } from '#src/common/pagination.js';
+import type { ListQuery } from '#src/common/pagination.js';
 import { Database, type PoolStats, type Queryable } from '#src/database/database.js';
 import { DatasetsRepository } from '#src/datasets/datasets.repository.js';
 import { IdempotencyRepository } from '#src/idempotency/idempotency.repository.js';
@@ -125,8 +125,11 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
   ): Promise<void> {
     db.recorded = [];
     const result = run();
-    if (Symbol.asyncIterator in result) for await (const _ of result);
-    else await result;
+    if (Symbol.asyncIterator in result) {
+      while (!(await result.next()).done);
+    } else {
+      await result;
+    }
     for (const [i, { sql, params }] of db.recorded.entries()) {
       (out[file] ??= []).push({ name: db.recorded.length > 1 ? `${name} #${i + 1}` : name, sql, params, scaled });
     }
@@ -137,13 +140,9 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
   await add(n, 'NamespacesRepository.create (with an Idempotency-Key)', false, () =>
     namespaces.create(f.user, { slug: f.slug }, keep),
   );
-  await add(n, 'NamespacesRepository.list', true, () => namespaces.list(f.user, page() as SortedQuery));
-  await add(n, 'NamespacesRepository.list (sort=name)', true, () =>
-    namespaces.list(f.user, page({ sort: 'name' }) as SortedQuery),
-  );
-  await add(n, 'NamespacesRepository.list (q)', true, () =>
-    namespaces.list(f.user, page({ q: f.word }) as SortedQuery),
-  );
+  await add(n, 'NamespacesRepository.list', true, () => namespaces.list(f.user, page()));
+  await add(n, 'NamespacesRepository.list (sort=name)', true, () => namespaces.list(f.user, page({ sort: 'name' })));
+  await add(n, 'NamespacesRepository.list (q)', true, () => namespaces.list(f.user, page({ q: f.word })));
   await add(n, 'NamespacesRepository.findWithProjectCount', false, () =>
     namespaces.findWithProjectCount(f.user, f.slug, null),
   );
@@ -212,7 +211,7 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
     datasetId: null,
     members: [f.member],
   };
-  const list = (extra: Partial<CollectionListQuery>): CollectionListQuery => page(extra) as CollectionListQuery;
+  const list = (extra: Partial<CollectionListQuery>): CollectionListQuery => page(extra);
   await add(c, 'CollectionsRepository.create', false, () =>
     collections.create(f.user, f.slug, f.projectSlug, collection, all),
   );
