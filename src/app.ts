@@ -19,6 +19,7 @@ import { BODY_LIMIT, parseJsonBodies } from './http/json-body.js';
 import { createLogger, NestPinoLogger } from './http/logging.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
+import { limitBodyTime } from './http/request-timeout.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 /** Headers a browser app may read from an answer when CORS is on. */
@@ -66,8 +67,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     genReqId: requestId,
     bodyLimit: BODY_LIMIT,
     requestTimeout: config.limits.requestTimeoutMs,
-    // How often Node looks for requests past their timeout (its default, 30 s, would let one run late).
-    http: { connectionsCheckingInterval: Math.min(1000, config.limits.requestTimeoutMs) },
+    http: {
+      headersTimeout: config.limits.requestTimeoutMs,
+      // How often Node looks for requests past their timeout (its default, 30 s, would let one run late).
+      connectionsCheckingInterval: Math.min(1000, config.limits.requestTimeoutMs),
+    },
     clientErrorHandler: requestTimedOut(config),
     // Path segments carry user ids up to 255 characters (the router's default limit is 100).
     routerOptions: { maxParamLength: 512 },
@@ -110,6 +114,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRequest', limits.perAddress);
   fastify.addHook('onRequest', authenticationHook());
   fastify.addHook('onRequest', limits.perCaller);
+  limitBodyTime(fastify, config.limits.requestTimeoutMs);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),

@@ -158,6 +158,31 @@ describe('service', () => {
       }
     });
 
+    it('lone surrogates in any string or key → 400 (PostgreSQL would store U+FFFD instead)', async () => {
+      const alice = user();
+      for (const [raw, what] of [
+        [`{"slug":"ns-${uid()}","name":"a\\ud800b"}`, 'Strings'],
+        [`{"slug":"ns-${uid()}","metadata":{"\\udc00":1}}`, 'Keys'],
+        [`{"slug":"ns-${uid()}","description":"\\uDFFF"}`, 'Strings'],
+      ]) {
+        expect(await t.send('post', '/namespaces', { as: alice, raw })).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: [`${what} in the request body must be well-formed Unicode (no lone surrogates)`],
+          },
+          statements: 0,
+        });
+      }
+      // A well-formed pair is a character like any other.
+      const ok = await t.send('post', '/namespaces', {
+        as: alice,
+        raw: `{"slug":"ns-${uid()}","name":"\\ud83d\\ude00"}`,
+      });
+      expect([ok.status, ok.body.name]).toEqual([201, '😀']);
+    });
+
     it('metadata may nest 32 levels, not 33', async () => {
       const alice = user();
       const ok = await t.send('post', '/namespaces', {

@@ -26,26 +26,38 @@ export const IdListBody = (): MethodDecorator => WithRouteConfig({ idListBody: t
  * client data): nesting deeper than MAX_DEPTH, prototype keys outside `metadata`, and (when the
  * text holds an escaped NUL) NUL characters, which PostgreSQL text cannot store.
  */
-export function bodyProblem(body: unknown, mayHoldNul: boolean): string | null {
+export function bodyProblem(body: unknown, mayHoldNul: boolean, mayHoldSurrogates = false): string | null {
+  const checkStrings = mayHoldNul || mayHoldSurrogates;
+  /** What is wrong with one string of the body (a key or a value), or null. */
+  const stringProblem = (text: string, what: 'Strings' | 'Keys'): string | null => {
+    if (mayHoldNul && text.includes('\u0000'))
+      return `${what} in the request body must not contain NUL characters (\\u0000)`;
+    // PostgreSQL would store a lone surrogate as U+FFFD: the client would read back something else.
+    if (mayHoldSurrogates && !text.isWellFormed()) {
+      return `${what} in the request body must be well-formed Unicode (no lone surrogates)`;
+    }
+    return null;
+  };
   const stack: { value: unknown; depth: number; data: boolean }[] = [{ value: body, depth: 1, data: false }];
   while (stack.length > 0) {
     const { value, depth, data } = stack.pop()!;
     if (typeof value === 'string') {
-      if (mayHoldNul && value.includes('\u0000'))
-        return 'Strings in the request body must not contain NUL characters (\\u0000)';
+      const problem = stringProblem(value, 'Strings');
+      if (problem !== null) return problem;
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth > MAX_DEPTH) return `The request body is nested deeper than ${MAX_DEPTH} levels`;
     if (Array.isArray(value)) {
-      for (const item of value)
+      for (const item of value) {
         if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, data });
-        else if (mayHoldNul && typeof item === 'string') stack.push({ value: item, depth, data });
+        else if (checkStrings && typeof item === 'string') stack.push({ value: item, depth, data });
+      }
       continue;
     }
     for (const key of Object.keys(value)) {
-      if (mayHoldNul && key.includes('\u0000'))
-        return 'Keys in the request body must not contain NUL characters (\\u0000)';
+      const problem = checkStrings ? stringProblem(key, 'Keys') : null;
+      if (problem !== null) return problem;
       if (!data && PROTOTYPE_KEYS.has(key)) {
         return `The key '${key}' is not allowed in a request body (except inside metadata)`;
       }
@@ -53,7 +65,7 @@ export function bodyProblem(body: unknown, mayHoldNul: boolean): string | null {
       // `metadata` at the top of a body is the client's own data: any key may appear in it.
       const inData = data || (depth === 1 && key === 'metadata');
       if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, data: inData });
-      else if (mayHoldNul && typeof item === 'string') stack.push({ value: item, depth, data: inData });
+      else if (checkStrings && typeof item === 'string') stack.push({ value: item, depth, data: inData });
     }
   }
   return null;
@@ -81,7 +93,7 @@ export function parseJsonBodies(fastify: FastifyInstance): void {
       } catch {
         return done(new BadRequestException('Request body is not valid JSON'));
       }
-      const problem = bodyProblem(parsed, text.includes('\\u0000'));
+      const problem = bodyProblem(parsed, text.includes('\\u0000'), /\\u[dD][89a-fA-F]/.test(text));
       done(problem === null ? null : new BadRequestException([problem]), parsed);
     },
   );

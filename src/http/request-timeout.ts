@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorBody } from '../common/exception.filter.js';
+
+const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+
+/**
+ * REQUEST_TIMEOUT_MS for bodies. Node enforces it on the headers (headersTimeout) but not on a body
+ * that trickles in after them; so every request that has a body gets a timer when its headers
+ * are in (after the token was checked), cleared once the body is parsed; if it fires first, the
+ * client gets 408 in the contract's shape and the connection is closed.
+ */
+export function limitBodyTime(fastify: FastifyInstance, timeoutMs: number): void {
+  const clear = (request: FastifyRequest): void => {
+    clearTimeout(timers.get(request));
+    timers.delete(request);
+  };
+  fastify.addHook('onRequest', async (request) => {
+    const length = request.headers['content-length'];
+    const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return;
+    const timer = setTimeout(() => {
+      timers.delete(request);
+      const socket = request.raw.socket;
+      if (socket.destroyed) return;
+      const body = JSON.stringify(
+        errorBody(408, `The request did not arrive within ${timeoutMs} ms (REQUEST_TIMEOUT_MS)`, request.id),
+      );
+      request.log.info({ timeoutMs }, 'request body timed out');
+      socket.end(
+        `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${request.id}\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroySoon();
+    }, timeoutMs);
+    timer.unref();
+    timers.set(request, timer);
+  });
+  fastify.addHook('preValidation', async (request) => clear(request));
+  fastify.addHook('onResponse', async (request) => clear(request));
+  fastify.addHook('onRequestAbort', async (request) => clear(request));
+}
