@@ -14,10 +14,10 @@ export function limitBodyTime(fastify: FastifyInstance, timeoutMs: number): void
     clearTimeout(timers.get(request));
     timers.delete(request);
   };
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     const length = request.headers['content-length'];
     const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-    if (!hasBody) return;
+    if (!hasBody) return done();
     const timer = setTimeout(() => {
       timers.delete(request);
       const socket = request.raw.socket;
@@ -34,8 +34,18 @@ export function limitBodyTime(fastify: FastifyInstance, timeoutMs: number): void
     }, timeoutMs);
     timer.unref();
     timers.set(request, timer);
+    done();
   });
-  fastify.addHook('preValidation', async (request) => clear(request));
-  fastify.addHook('onResponse', async (request) => clear(request));
-  fastify.addHook('onRequestAbort', async (request) => clear(request));
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    clear(request);
+    done();
+  });
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    clear(request);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    clear(request);
+    done();
+  });
 }
