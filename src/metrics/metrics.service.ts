@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '../database/database.js';
 
+const REFUSAL_LIMITS = ['address', 'caller', 'heavy-reads'] as const;
+type RefusalLimit = (typeof REFUSAL_LIMITS)[number];
+
 /** The Prometheus registry of the process: requests, latency, pool and rate-limit figures, Node's own. */
 @Injectable()
 export class MetricsService {
@@ -41,6 +44,8 @@ export class MetricsService {
     pool('db_pool_idle', 'Database connections idle', (s) => s.idle);
     pool('db_pool_in_use', 'Database connections running a statement', (s) => s.size - s.idle);
     pool('db_pool_waiting', 'Requests waiting for a database connection', (s) => s.waiting);
+    // Every limit is listed from the start (at 0), so an alert on its rate has a series to read.
+    for (const limit of REFUSAL_LIMITS) this.refusals.inc({ limit }, 0);
   }
 
   /** Counts one answer; `route` is the route pattern (never the concrete path), `seconds` its duration. */
@@ -50,7 +55,7 @@ export class MetricsService {
     this.requests.inc(labels);
   }
 
-  refused(limit: 'address' | 'caller' | 'heavy-reads'): void {
+  refused(limit: RefusalLimit): void {
     this.refusals.inc({ limit });
   }
 }
