@@ -17,11 +17,11 @@ import pg from 'pg';
  * when a check fails.
  *
  *   npm run test:race [-- postgres://user@host:port/any-database]   (default RACE_SERVER_URL, else
- *   postgres://postgres@127.0.0.1:5432/postgres); RACE_ROUNDS (20) rounds of each race.
+ *   postgres://postgres@127.0.0.1:5432/postgres); RACE_ROUNDS (50) rounds of each race.
  */
 
 const SERVER_URL = process.argv[2] ?? process.env.RACE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ROUNDS = Number(process.env.RACE_ROUNDS ?? 20);
+const ROUNDS = Number(process.env.RACE_ROUNDS ?? 50);
 const SECRET = randomBytes(32).toString('hex');
 const READY_WITHIN_MS = 90_000;
 
