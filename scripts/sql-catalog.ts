@@ -152,6 +152,15 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
   await add(n, 'NamespacesRepository.listMembers', true, () =>
     namespaces.listMembers(f.user, f.slug, { page: 1, pageSize: 50 }),
   );
+  await add(n, 'NamespacesRepository.softDelete (with If-Match)', false, () =>
+    namespaces.softDelete(f.user, f.slug, ['owner'], ['"etag"']),
+  );
+  await add(n, 'NamespacesRepository.putMember', false, () =>
+    namespaces.putMember(f.user, f.slug, 'bob', 'writer', { manage: ['admin', 'owner'], owners: ['owner'] }),
+  );
+  await add(n, 'NamespacesRepository.deleteMember', false, () =>
+    namespaces.deleteMember(f.user, f.slug, 'bob', { manage: ['admin', 'owner'], owners: ['owner'] }),
+  );
   await add(n, 'MeRepository.me', true, () => me.me(user));
   await add(n, 'MeRepository.me (GET /auth/me)', true, () => me.me(user, f.user));
 

@@ -779,6 +779,304 @@ SELECT
       ) tot
   ) AS body;
 
+-- NamespacesRepository.softDelete (with If-Match)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = ["owner"]
+-- $4 = ["\"etag\""]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $1::text
+    FOR SHARE OF
+      m
+  ),
+  cur AS (
+    SELECT
+      ns.id,
+      ns.project_count,
+      me.role,
+      (
+        $4::TEXT[] IS NULL
+        OR (
+          (
+            '"' || md5(concat_ws(':', ns.id, ns.version, me.role)) || '"'
+          ) = ANY ($4::TEXT[])
+          OR '*' = ANY ($4::TEXT[])
+        )
+      ) AS tag_holds
+    FROM
+      ns,
+      me
+  ),
+  n AS (
+    UPDATE namespace n
+    SET
+      deleted_at = now(),
+      updated_at = now()
+    FROM
+      cur
+    WHERE
+      n.id = cur.id
+      AND n.deleted_at IS NULL
+      AND n.project_count = 0
+      AND cur.role = ANY ($3::TEXT[])
+      AND cur.tag_holds
+    RETURNING
+      n.id
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      tag_holds
+    FROM
+      cur
+  ),
+  (
+    SELECT
+      project_count > 0
+    FROM
+      cur
+  ) AS has_projects,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      n
+  ) AS deleted;
+
+-- NamespacesRepository.putMember
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "bob"
+-- $4 = "writer"
+-- $5 = ["admin","owner"]
+-- $6 = ["owner"]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $1::text
+    FOR SHARE OF
+      m
+  ),
+  cur AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR NO KEY UPDATE OF
+      m
+  ),
+  ok AS (
+    SELECT
+      ns.id
+    FROM
+      ns,
+      me
+    WHERE
+      me.role = ANY ($5::TEXT[])
+      AND (
+        me.role = ANY ($6::TEXT[])
+        OR (
+          $4::text <> 'owner'
+          AND coalesce(
+            (
+              SELECT
+                role
+              FROM
+                cur
+            ),
+            ''
+          ) <> 'owner'
+        )
+      )
+  ),
+  m AS (
+    INSERT INTO
+      namespace_member (namespace_id, user_id, role)
+    SELECT
+      ok.id,
+      $3::text,
+      $4::text
+    FROM
+      ok
+    ON CONFLICT ON CONSTRAINT pk_namespace_member DO UPDATE
+    SET ROLE = EXCLUDED.role,
+    updated_at = CASE
+      WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at
+      ELSE now()
+    END
+    WHERE
+      namespace_member.role <> 'owner'
+      OR (
+        SELECT
+          role
+        FROM
+          me
+      ) = ANY ($6::TEXT[])
+    RETURNING
+      *
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      role
+    FROM
+      cur
+  ) AS current,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      ok
+  ) AS permitted,
+  (
+    SELECT
+      json_build_object(
+        'userId',
+        m.user_id,
+        'role',
+        m.role,
+        'createdAt',
+        iso_time (m.created_at)
+      )
+    FROM
+      m
+  ) AS member;
+
+-- NamespacesRepository.deleteMember
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "bob"
+-- $4 = ["admin","owner"]
+-- $5 = ["owner"]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $1::text
+    FOR SHARE OF
+      m
+  ),
+  cur AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR NO KEY UPDATE OF
+      m
+  ),
+  m AS (
+    DELETE FROM namespace_member m USING ns,
+    me,
+    cur
+    WHERE
+      m.namespace_id = ns.id
+      AND m.user_id = $3::text
+      AND me.role = ANY ($4::TEXT[])
+      AND (
+        me.role = ANY ($5::TEXT[])
+        OR cur.role <> 'owner'
+      )
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      role
+    FROM
+      cur
+  ) AS current,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      m
+  ) AS deleted;
+
 -- MeRepository.me
 -- $1 = "alice"
 -- $2 = null

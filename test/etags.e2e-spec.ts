@@ -144,6 +144,7 @@ describe('ETags', () => {
     const dataset = `${project}/datasets/ds`;
     const cases: [string, 'patch' | 'delete' | 'post', string, unknown, string][] = [
       ['namespace PATCH', 'patch', ns, { description: 'z' }, `Namespace '${ns.split('/')[2]}'`],
+      ['namespace DELETE', 'delete', ns, undefined, `Namespace '${ns.split('/')[2]}'`],
       ['project PATCH', 'patch', project, { description: 'z' }, 'Project'],
       ['project DELETE', 'delete', project, undefined, 'Project'],
       ['dataset PATCH', 'patch', dataset, { description: 'z' }, "Dataset 'ds'"],

@@ -558,6 +558,55 @@ describe('namespaces', () => {
       expect((await t.delete(p2, alice)).status).toBe(200);
       expect(sb(await t.delete(`/namespaces/${slug}`, alice))).toEqual({ status: 200, body: { success: true } });
     });
+
+    it('If-Match with a stale tag: 412 and nothing changed (even while it has projects); the current tag: 200', async () => {
+      const alice = user();
+      const slug = await t.namespace(alice);
+      const stale = (await t.exchange('get', `/namespaces/${slug}`, { as: alice })).headers.etag;
+      expect(stale).toMatch(/^"[0-9a-f]{32}"$/);
+      const path = await t.project(slug, alice);
+      const staleAnswer = answer(
+        412,
+        `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`,
+      );
+      const refused = await t.send('delete', `/namespaces/${slug}`, { as: alice, headers: { 'If-Match': stale } });
+      expect(refused).toEqual({ ...staleAnswer, statements: 1 });
+
+      expect((await t.delete(path, alice)).status).toBe(200);
+      const before = await t.exchange('get', `/namespaces/${slug}`, { as: alice });
+      expect(before.status).toBe(200);
+      const other = '"00000000000000000000000000000000"';
+      expect(sb(await t.send('delete', `/namespaces/${slug}`, { as: alice, headers: { 'If-Match': other } }))).toEqual(
+        staleAnswer,
+      );
+      const after = await t.exchange('get', `/namespaces/${slug}`, { as: alice });
+      expect({ status: after.status, etag: after.headers.etag, body: after.body }).toEqual({
+        status: 200,
+        etag: before.headers.etag,
+        body: before.body,
+      });
+
+      const current = await t.send('delete', `/namespaces/${slug}`, {
+        as: alice,
+        headers: { 'If-Match': `${other}, ${before.headers.etag}` },
+      });
+      expect(current).toEqual({ status: 200, body: { success: true }, statements: 1 });
+      expect(sb(await t.get(`/namespaces/${slug}`, alice))).toEqual(nsNotFound(slug));
+      expect(sb(await t.send('delete', `/namespaces/${slug}`, { as: alice, headers: { 'If-Match': '*' } }))).toEqual(
+        nsNotFound(slug),
+      );
+    });
+
+    it('If-Match is checked after the role: 403 below owner, whatever the tag', async () => {
+      const alice = user();
+      const adam = user();
+      const slug = await t.namespace(alice, { [adam]: 'admin' });
+      const tag = (await t.exchange('get', `/namespaces/${slug}`, { as: adam })).headers.etag;
+      expect(sb(await t.send('delete', `/namespaces/${slug}`, { as: adam, headers: { 'If-Match': tag } }))).toEqual(
+        needs(slug, 'admin', 'owner'),
+      );
+      expect((await t.get(`/namespaces/${slug}`, alice)).status).toBe(200);
+    });
   });
 
   describe('members', () => {

@@ -1911,7 +1911,10 @@ export interface operations {
     NamespacesController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description Namespace slug */
                 slug: string;
@@ -1976,6 +1979,24 @@ export interface operations {
                      *       "statusCode": 409,
                      *       "error": "Conflict",
                      *       "message": "Namespace 'acme' still has projects; delete them first",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Namespace 'acme' has changed since the If-Match tag was read; nothing was changed",
                      *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
                      *     }
                      */

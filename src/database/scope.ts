@@ -10,16 +10,33 @@ import { ifMatchHolds } from './sql.js';
 /**
  * CTE `ns(id, role)`: the live namespace with the caller's role, or no row. `lock` locks the
  * namespace row (statements that add to it, so a concurrent delete of the namespace waits, and the
- * row is re-read after the wait).
+ * row is re-read after the wait); `columns` adds columns of `n`, as locked.
  */
-export const namespaceScope = (lock = false): string => `ns AS (
-    SELECT n.id, m.role
+export const namespaceScope = (lock = false, columns = ''): string => `ns AS (
+    SELECT n.id, m.role${columns ? `, ${columns}` : ''}
     FROM namespace n
     JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
     WHERE n.slug = $2::text AND n.deleted_at IS NULL
     ${lock ? 'FOR NO KEY UPDATE OF n' : ''}
   )`;
 export const NAMESPACE_SCOPE = namespaceScope();
+
+/**
+ * CTE `me(role)`: the caller's role as committed once `namespaceScope(true)` holds the namespace
+ * row. The scope's own join reads the membership in the statement's snapshot, which is stale when
+ * a change of it committed while the statement waited for the lock; a locked read is re-read after
+ * the wait (and finds no row if the membership went meanwhile). Joined through `ns`, so the
+ * namespace row is always locked before any membership row: statements that change memberships
+ * take their locks in one order and run one at a time per namespace.
+ */
+export const LOCKED_CALLER = `me AS (
+    SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
+    WHERE m.user_id = $1::text
+    FOR SHARE OF m
+  )`;
+
+/** Output column: the caller's role after the lock (null: not a member, or no such live namespace). */
+export const LOCKED_CALLER_COLUMNS = `(SELECT role FROM me) AS role`;
 
 /** CTEs `ns(id, role)` and `pr(namespace_id, id)`: the live project inside the caller's namespace. */
 export const PROJECT_SCOPE = `${NAMESPACE_SCOPE},

@@ -104,9 +104,19 @@ export class NamespacesController {
   @Delete(':slug')
   @ApiOperation({ summary: 'Soft-delete a namespace (owner); refused while it has live projects' })
   @ApiOkResponse({ type: SuccessDto, description: 'Deleted' })
-  @ApiErrors({ 403: forbidden('owner'), 404: notFound('namespace'), 409: CONFLICT.namespaceHasProjects })
-  remove(@CurrentUser() user: AuthUser, @Param('slug') slug: string): Promise<SuccessDto> {
-    return this.namespaces.remove(user, slug);
+  @ApiErrors({
+    403: forbidden('owner'),
+    404: notFound('namespace'),
+    409: CONFLICT.namespaceHasProjects,
+    412: STALE.namespace,
+  })
+  @ApiIfMatch()
+  remove(
+    @CurrentUser() user: AuthUser,
+    @Param('slug') slug: string,
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<SuccessDto> {
+    return this.namespaces.remove(user, slug, ifMatch);
   }
 
   @Get(':slug/members')

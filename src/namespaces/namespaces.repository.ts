@@ -3,7 +3,14 @@ import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
 import type { ScopeResult } from '../auth/access.js';
 import { orderBy, likePattern, type PageQuery, type SortedQuery } from '../common/pagination.js';
-import { NAMESPACE_SCOPE, NAMESPACE_SCOPE_COLUMNS, iso } from '../database/scope.js';
+import {
+  LOCKED_CALLER,
+  LOCKED_CALLER_COLUMNS,
+  NAMESPACE_SCOPE,
+  NAMESPACE_SCOPE_COLUMNS,
+  iso,
+  namespaceScope,
+} from '../database/scope.js';
 import { namespaceEtag } from '../database/fragments.js';
 import { ifMatchHolds, jsonArray, pageBody, pageWindow, patchAssignments, tagMatches } from '../database/sql.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
@@ -16,6 +23,13 @@ const namespaceJson = (extra = ''): string => `json_build_object(
 const NAMESPACE_JSON = namespaceJson();
 
 const MEMBER_JSON = `json_build_object('userId', m.user_id, 'role', m.role, 'createdAt', ${iso('m.created_at')})`;
+
+/** CTE `cur(role)`: the membership of `$3` as committed once the namespace row is locked (locked itself). */
+const LOCKED_TARGET = `cur AS (
+    SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
+    WHERE m.user_id = $3::text
+    FOR NO KEY UPDATE OF m
+  )`;
 
 /** A membership carries its namespace's sort keys: the caller's namespaces are paged from its indexes. */
 const MEMBERSHIP_SORT = {
@@ -134,25 +148,34 @@ export class NamespacesRepository {
     );
   }
 
-  /** Soft-deletes the namespace if the caller's role is in `allowed` and no live project is left. */
+  /**
+   * Soft-deletes the namespace if the caller's role is in `allowed`, `ifMatch` is null or its current
+   * tag, and no live project is left. The namespace row is locked first and every check is made on
+   * it as committed after any wait: of parallel deletes only the first finds a live namespace, and a
+   * project created meanwhile (its create locks the row too) shows in the counter.
+   */
   softDelete(
     userId: string,
     slug: string,
     allowed: Role[],
-  ): Promise<ScopeResult & { has_projects: boolean; deleted: boolean }> {
+    ifMatch: string[] | null,
+  ): Promise<ScopeResult & { tag_holds: boolean | null; has_projects: boolean | null; deleted: boolean }> {
     return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
-       live AS (
-         SELECT EXISTS (SELECT 1 FROM project p JOIN ns ON p.namespace_id = ns.id WHERE p.deleted_at IS NULL) AS has_projects
+      `WITH ${namespaceScope(true, 'n.project_count, n.version')}, ${LOCKED_CALLER},
+       cur AS (
+         SELECT ns.id, ns.project_count, me.role, ${ifMatchHolds(namespaceEtag('ns', 'me.role'), '$4')} AS tag_holds
+         FROM ns, me
        ),
        n AS (
          UPDATE namespace n SET deleted_at = now(), updated_at = now()
-         FROM ns, live
-         WHERE n.id = ns.id AND ns.role = ANY($3::text[]) AND NOT live.has_projects
+         FROM cur
+         WHERE n.id = cur.id AND n.deleted_at IS NULL AND n.project_count = 0 AND cur.role = ANY($3::text[])
+           AND cur.tag_holds
          RETURNING n.id
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT has_projects FROM live), EXISTS (SELECT 1 FROM n) AS deleted`,
-      [userId, slug, allowed],
+       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT tag_holds FROM cur), (SELECT project_count > 0 FROM cur) AS has_projects,
+              EXISTS (SELECT 1 FROM n) AS deleted`,
+      [userId, slug, allowed, ifMatch],
     );
   }
 
@@ -180,7 +203,13 @@ export class NamespacesRepository {
 
   /**
    * Creates or changes a membership when the caller may: `manage` roles may change members below
-   * owner, `owners` roles may also grant or change `owner`. The last owner is kept by a trigger.
+   * owner, `owners` roles may also grant or change `owner`. The namespace row is locked first, so
+   * membership changes of one namespace run one at a time, and the rules are checked against the
+   * caller's and the target's memberships as committed after that wait (locked reads), never
+   * against the statement's snapshot. A membership added meanwhile is invisible to the snapshot but
+   * is the upsert's conflicting row, and its WHERE checks the owner rule on it: `permitted` with no
+   * `member` means exactly that row refused (an owner, and the caller is not). The last owner is
+   * kept by a trigger.
    */
   putMember(
     userId: string,
@@ -188,25 +217,33 @@ export class NamespacesRepository {
     memberId: string,
     role: Role,
     allowed: { manage: Role[]; owners: Role[] },
-  ): Promise<ScopeResult & { current: Role | null; member: MemberDto | null }> {
+  ): Promise<ScopeResult & { current: Role | null; permitted: boolean; member: MemberDto | null }> {
     return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
-       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
+      `WITH ${namespaceScope(true)}, ${LOCKED_CALLER}, ${LOCKED_TARGET},
+       ok AS (
+         SELECT ns.id FROM ns, me
+         WHERE me.role = ANY($5::text[])
+           AND (me.role = ANY($6::text[]) OR ($4::text <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
+       ),
        m AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT ns.id, $3::text, $4::text FROM ns
-         WHERE ns.role = ANY($5::text[])
-           AND (ns.role = ANY($6::text[]) OR ($4::text <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
+         SELECT ok.id, $3::text, $4::text FROM ok
          ON CONFLICT ON CONSTRAINT pk_namespace_member
          DO UPDATE SET role = EXCLUDED.role, updated_at = CASE WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at ELSE now() END
+         WHERE namespace_member.role <> 'owner' OR (SELECT role FROM me) = ANY($6::text[])
          RETURNING *
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT role FROM cur) AS current, (SELECT ${MEMBER_JSON} FROM m) AS member`,
+       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM ok) AS permitted,
+              (SELECT ${MEMBER_JSON} FROM m) AS member`,
       [userId, slug, memberId, role, allowed.manage, allowed.owners],
     );
   }
 
-  /** Removes a membership when the caller may (same rules as putMember). */
+  /**
+   * Removes a membership when the caller may (same rules as putMember, checked on the locked rows):
+   * `current` is the target's role as committed after the wait, null when it is not there (also
+   * when a parallel removal took it meanwhile).
+   */
   deleteMember(
     userId: string,
     slug: string,
@@ -214,15 +251,14 @@ export class NamespacesRepository {
     allowed: { manage: Role[]; owners: Role[] },
   ): Promise<ScopeResult & { current: Role | null; deleted: boolean }> {
     return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
-       cur AS (SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id WHERE m.user_id = $3::text),
+      `WITH ${namespaceScope(true)}, ${LOCKED_CALLER}, ${LOCKED_TARGET},
        m AS (
-         DELETE FROM namespace_member m USING ns
+         DELETE FROM namespace_member m USING ns, me, cur
          WHERE m.namespace_id = ns.id AND m.user_id = $3::text
-           AND ns.role = ANY($4::text[]) AND (ns.role = ANY($5::text[]) OR m.role <> 'owner')
+           AND me.role = ANY($4::text[]) AND (me.role = ANY($5::text[]) OR cur.role <> 'owner')
          RETURNING 1
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,
+       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,
       [userId, slug, memberId, allowed.manage, allowed.owners],
     );
   }

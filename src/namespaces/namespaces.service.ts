@@ -76,13 +76,18 @@ export class NamespacesService {
     return { etag: found.etag, body: new RawJson(found.body) };
   }
 
-  async remove(user: AuthUser, slug: string): Promise<SuccessDto> {
-    const found = await this.namespaces.softDelete(user.sub, slug, rolesFrom(REQUIRED_ROLE.deleteNamespace));
+  async remove(user: AuthUser, slug: string, ifMatch: string[] | null): Promise<SuccessDto> {
+    const found = await this.namespaces.softDelete(user.sub, slug, rolesFrom(REQUIRED_ROLE.deleteNamespace), ifMatch);
     requireRole(resolveScope(found, { slug }), REQUIRED_ROLE.deleteNamespace, { slug });
-    if (!found.deleted) {
-      throw new ConflictError(`Namespace '${slug}' still has projects; delete them first`);
+    if (found.deleted) return SUCCESS;
+    // The statement checked these on the locked row: what it saw is why it did not delete.
+    if (!found.tag_holds) {
+      throw new PreconditionFailedError(
+        `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`,
+      );
     }
-    return SUCCESS;
+    if (found.has_projects) throw new ConflictError(`Namespace '${slug}' still has projects; delete them first`);
+    throw new Error(`namespace '${slug}' was live, unchanged and empty under lock, yet not deleted`);
   }
 
   async listMembers(user: AuthUser, slug: string, query: PageQuery): Promise<RawJson<MemberPageDto>> {
@@ -99,24 +104,31 @@ export class NamespacesService {
     }
     const found = await this.namespaces.putMember(user.sub, slug, memberId, role, MEMBER_RULES);
     const actor = resolveScope(found, { slug });
-    if (!found.member) this.refuse(actor, slug, found.current, role);
-    return found.member;
+    if (found.member) return found.member;
+    // Permitted on the rows the statement saw, yet refused: by a membership added meanwhile, at the
+    // upsert's conflict, whose only refusal is the owner rule (see NamespacesRepository.putMember).
+    throw this.refusal(actor, slug, found.permitted ? 'owner' : found.current, role);
   }
 
   async removeMember(user: AuthUser, slug: string, memberId: string): Promise<SuccessDto> {
     const found = await this.namespaces.deleteMember(user.sub, slug, memberId, MEMBER_RULES);
     const actor = resolveScope(found, { slug });
+    // `current` is read under lock: a member removed by a parallel request is not there any more.
     if (found.current === null) throw new NotFoundError(`Member '${memberId}' not found in namespace '${slug}'`);
-    if (!found.deleted) this.refuse(actor, slug, found.current, null);
+    if (!found.deleted) throw this.refusal(actor, slug, found.current, null);
     return SUCCESS;
   }
 
-  /** Why a membership change did not happen: always the caller's role. */
-  private refuse(actor: Role, slug: string, current: Role | null, next: Role | null): never {
+  /**
+   * Why a membership change the statement refused did not happen: the caller's role (403 below
+   * admin) or the owner rule (403), decided with the same roles the statement used.
+   */
+  private refusal(actor: Role, slug: string, current: Role | null, next: Role | null): Error {
     requireRole(actor, REQUIRED_ROLE.manageMembers, { slug });
-    if (!mayChangeMember(actor, current, next)) {
-      throw new ForbiddenError(`Only an owner of namespace '${slug}' may grant, change or revoke the owner role`);
+    if (mayChangeMember(actor, current, next)) {
+      // The statement applies exactly mayChangeMember to the rows it locked: not reachable.
+      return new Error(`membership change in '${slug}' refused although ${actor} may change ${current} to ${next}`);
     }
-    throw new Error(`membership change in '${slug}' refused for no known reason`);
+    return new ForbiddenError(`Only an owner of namespace '${slug}' may grant, change or revoke the owner role`);
   }
 }
