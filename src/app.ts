@@ -32,6 +32,8 @@ const EXPOSED_HEADERS = [
   'RateLimit-Remaining',
   'RateLimit-Reset',
   'Idempotent-Replayed',
+  // On a 401: whether the token was missing or is invalid (then the app gets a new one).
+  'WWW-Authenticate',
 ];
 
 /** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
@@ -86,6 +88,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const fastify = adapter.getInstance();
   fastify.setReplySerializer(serializeReply);
+  // First of all hooks, so that answers given by a plugin's own hook (a CORS preflight) carry it too.
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   parseJsonBodies(fastify);
   await fastify.register(compress, {
     threshold: 1024,
@@ -102,10 +108,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
 
-  // onRequest, in this order: request id and URL check, the per-address limit, the token (before
-  // any body is read), the per-caller limit.
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+  // onRequest, after the request id and CORS, in this order: URL check, the per-address limit, the
+  // token (before any body is read), the per-caller limit.
+  fastify.addHook('onRequest', async (request) => {
     // A NUL in a path segment or query value is bad input, not a lookup.
     if (request.url.includes('%00')) throw new BadRequestException(['The URL must not contain NUL characters (%00)']);
   });
