@@ -89,8 +89,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = adapter.getInstance();
   fastify.setReplySerializer(serializeReply);
   // First of all hooks, so that answers given by a plugin's own hook (a CORS preflight) carry it too.
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
   parseJsonBodies(fastify);
   await fastify.register(compress, {
@@ -110,9 +111,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   // onRequest, after the request id and CORS, in this order: URL check, the per-address limit, the
   // token (before any body is read), the per-caller limit.
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     // A NUL in a path segment or query value is bad input, not a lookup.
-    if (request.url.includes('%00')) throw new BadRequestException(['The URL must not contain NUL characters (%00)']);
+    if (request.url.includes('%00')) done(new BadRequestException(['The URL must not contain NUL characters (%00)']));
+    else done();
   });
   let metrics: MetricsService | null = null;
   const limits = await registerRateLimits(fastify, config, (limit) => metrics?.refused(limit));
