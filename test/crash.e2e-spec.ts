@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { TEST_SECRET, tokenFor, uid } from './harness.js';
-import { ServiceProcess, tempDir } from './service-process.js';
+import { requireBuild, ROOT, ServiceProcess, tempDir } from './service-process.js';
 
 /*
  * Idempotency keys survive a crash (API.md, Safety for clients → Idempotency keys: "the kept
@@ -46,6 +48,12 @@ const ROUNDS = [
 const PER_ROUND = { collection: 4, members: 6, dataset: 3 };
 const IDS_PER_ADD = 25;
 
+/** The service's settings on the run's engine: the server database, else an embedded DATA_DIR. */
+function engine(dataDir: string): Record<string, string> {
+  const url = process.env.DATABASE_URL;
+  return { ...(url ? { DATABASE_URL: url } : { DATA_DIR: dataDir }), JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' };
+}
+
 async function send(service: ServiceProcess, token: string, method: string, path: string, body?: Json, key?: string) {
   const res = await fetch(`${service.base}${path}`, {
     method,
@@ -65,11 +73,8 @@ async function send(service: ServiceProcess, token: string, method: string, path
 }
 
 describe('idempotency keys across kill -9', () => {
-  const server = process.env.DATABASE_URL;
-  const dataDir = tempDir('crash');
-  const env = server
-    ? { DATABASE_URL: server, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' }
-    : { DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' };
+  // The same DATA_DIR for every restart (the killed process's lock is taken over).
+  const env = engine(tempDir('crash'));
   const alice = `u-${uid()}`;
   const token = tokenFor(alice);
   let service: ServiceProcess;
@@ -236,4 +241,73 @@ describe('idempotency keys across kill -9', () => {
       `crash test: ${ops.length} keyed writes over ${ROUNDS.length} kills: ${outcome.replayed} had their change (replayed; ${outcome.unanswered} of them unanswered), ${outcome.performed} had not (performed on retry); ${ops.filter((o) => o.first !== null).length} answered before a kill\n`,
     );
   }, 300_000);
+});
+
+describe('the retrying client (scripts/retrying-client.ts, npm run demo:retry)', () => {
+  it('survives connections broken before, during and after a write, with no duplicate', async () => {
+    const service = await ServiceProcess.start(engine(tempDir('retry')));
+    try {
+      const sub = `u-${uid()}`;
+      const token = tokenFor(sub);
+      const script = requireBuild(join(ROOT, 'dist', 'scripts', 'retrying-client.js'));
+      const run = spawnSync(
+        process.execPath,
+        [script, '--url', service.base, '--token', token, '--drop', '0.4', '--seed', '2', '--json'],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      const lines = run.stdout.trim().split('\n');
+      expect(lines.at(-2)).toBe('No duplicate: every write took effect exactly once.');
+      const summary = JSON.parse(lines.at(-1)!);
+      expect(summary).toEqual({
+        ok: true,
+        seed: 2,
+        operations: 22,
+        attempts: expect.any(Number),
+        broken: { before: expect.any(Number), during: expect.any(Number), after: expect.any(Number) },
+        replayed: expect.any(Number),
+        failed: 0,
+        project: expect.stringMatching(/^\/namespaces\/retry-[0-9a-f]{8}\/projects\/demo$/),
+        collections: { listed: 6, expected: 6, oneEach: true },
+        members: { distinctSent: 125, memberCount: 125, addedSum: 125 },
+        linked: 5,
+      });
+      // Seed 2 breaks the 2nd and 3rd connections after the service answered (the project create,
+      // twice): that write was replayed.
+      expect(summary.attempts).toBeGreaterThan(summary.operations);
+      expect(summary.broken.after).toBeGreaterThan(0);
+      expect(summary.replayed).toBeGreaterThan(0);
+
+      // Checked here on the service, independently of the script.
+      const project = summary.project as string;
+      const list = await send(service, token, 'GET', `${project}/collections?pageSize=200&sort=name`);
+      expect({
+        status: list.status,
+        total: list.body.total,
+        names: list.body.collections.map((c: Json) => c.name),
+      }).toEqual({
+        status: 200,
+        total: 6,
+        names: ['clips-1', 'clips-2', 'clips-3', 'clips-4', 'clips-5', 'pool'],
+      });
+      const pool = await send(service, token, 'GET', `${project}/collections/pool`);
+      const expected = Array.from({ length: 125 }, (_, i) => `node-${String(i).padStart(4, '0')}`);
+      expect({ memberCount: pool.body.memberCount, members: pool.body.members }).toEqual({
+        memberCount: 125,
+        members: expected,
+      });
+      const dataset = await send(service, token, 'GET', `${project}/datasets/runs`);
+      expect(dataset.body.collections.map((c: Json) => c.name).sort()).toEqual([
+        'clips-1',
+        'clips-2',
+        'clips-3',
+        'clips-4',
+        'clips-5',
+      ]);
+      const namespaces = await send(service, token, 'GET', '/namespaces');
+      expect(namespaces.body.total).toBe(1);
+    } finally {
+      await service.stop('SIGTERM');
+    }
+  }, 180_000);
 });

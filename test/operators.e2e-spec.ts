@@ -94,11 +94,17 @@ describe('operators and browser apps', () => {
       }
       // Errors decided before any route runs (no token, malformed URL) carry it too.
       const anonymous = await request(t.app.getHttpServer()).get('/me').set('X-Request-Id', 'anon-1');
-      expect({ status: anonymous.status, header: anonymous.headers['x-request-id'], id: anonymous.body.requestId })
-        .toEqual({ status: 401, header: 'anon-1', id: 'anon-1' });
+      expect({
+        status: anonymous.status,
+        header: anonymous.headers['x-request-id'],
+        id: anonymous.body.requestId,
+      }).toEqual({ status: 401, header: 'anon-1', id: 'anon-1' });
       const malformed = await request(t.app.getHttpServer()).get('/namespaces/a%ZZb').set('X-Request-Id', 'bad-url-1');
-      expect({ status: malformed.status, header: malformed.headers['x-request-id'], id: malformed.body.requestId })
-        .toEqual({ status: 400, header: 'bad-url-1', id: 'bad-url-1' });
+      expect({
+        status: malformed.status,
+        header: malformed.headers['x-request-id'],
+        id: malformed.body.requestId,
+      }).toEqual({ status: 400, header: 'bad-url-1', id: 'bad-url-1' });
     });
 
     it('an id that is too long, empty of allowed characters or holds other characters is replaced by a generated one', async () => {
@@ -108,20 +114,22 @@ describe('operators and browser apps', () => {
           .get(`/namespaces/ns-${uid()}`)
           .set('Authorization', `Bearer ${tokenFor(user())}`)
           .set('X-Request-Id', id);
-        const answered = res.headers['x-request-id'] as string;
-        expect({ id, status: res.status, same: answered === id, format: answered, inBody: res.body.requestId }).toEqual({
-          id,
-          status: 404,
-          same: false,
-          format: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
-          inBody: answered,
-        });
+        const answered = res.headers['x-request-id'];
+        expect({ id, status: res.status, same: answered === id, format: answered, inBody: res.body.requestId }).toEqual(
+          {
+            id,
+            status: 404,
+            same: false,
+            format: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+            inBody: answered,
+          },
+        );
         seen.add(answered);
       }
       // Without one, every answer gets its own.
       const a = await request(t.app.getHttpServer()).get('/health/live');
       const b = await request(t.app.getHttpServer()).get('/health/live');
-      seen.add(a.headers['x-request-id'] as string).add(b.headers['x-request-id'] as string);
+      seen.add(a.headers['x-request-id']).add(b.headers['x-request-id']);
       expect(seen.size).toBe(9);
     });
   });
@@ -283,7 +291,8 @@ describe('operators and browser apps', () => {
         expect((await m.get(`/namespaces/ns-${uid()}`, alice)).status).toBe(404);
         const { status, contentType, lines, text } = await scrape(m);
         expect([status, contentType]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
-        const count = (labels: string) => lines.find((l) => l.startsWith(`http_request_duration_seconds_count{${labels}}`));
+        const count = (labels: string) =>
+          lines.find((l) => l.startsWith(`http_request_duration_seconds_count{${labels}}`));
         expect(lines).toContain('# TYPE http_request_duration_seconds histogram');
         expect(count('method="GET",route="/namespaces/:slug",status="200"')).toBe(
           'http_request_duration_seconds_count{method="GET",route="/namespaces/:slug",status="200"} 2',
@@ -423,7 +432,9 @@ describe('the built service (node dist/src/main.js)', () => {
         durationMs: expect.any(Number),
         ...(sub === undefined ? {} : { sub }),
       });
-      expect(await access('log-create-1')).toEqual(line('POST', '/namespaces', '/namespaces', 201, 'log-create-1', alice));
+      expect(await access('log-create-1')).toEqual(
+        line('POST', '/namespaces', '/namespaces', 201, 'log-create-1', alice),
+      );
       expect(await access('log-read-2')).toEqual(
         line('GET', '/namespaces/:slug', `/namespaces/${slug}`, 200, 'log-read-2', alice),
       );
@@ -441,7 +452,11 @@ describe('the built service (node dist/src/main.js)', () => {
     const dataDir = tempDir('startup');
     const service = await ServiceProcess.start({ DATA_DIR: dataDir, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
     try {
-      for (let i = 0; i < 50 && !/listening on .*\n[\s\S]*Try: curl|Try: curl[\s\S]*listening on /.test(service.stdout); i++) {
+      for (
+        let i = 0;
+        i < 50 && !/listening on .*\n[\s\S]*Try: curl|Try: curl[\s\S]*listening on /.test(service.stdout);
+        i++
+      ) {
         await new Promise((done) => setTimeout(done, 100));
       }
       const lines = service.stdout.replace(/\n$/, '').split('\n');
