@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_SECRET, tokenFor, uid } from './harness.js';
-import { requireBuild, ROOT, ServiceProcess, tempDir } from './service-process.js';
+import { removeTempDirs, requireBuild, ROOT, ServiceProcess, tempDir } from './service-process.js';
 
 /*
  * Idempotency keys survive a crash (API.md, Safety for clients → Idempotency keys: "the kept
@@ -311,3 +311,5 @@ describe('the retrying client (scripts/retrying-client.ts, npm run demo:retry)',
     }
   }, 180_000);
 });
+
+afterAll(() => removeTempDirs());

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { checkRequestId, error, TEST_SECRET, testConfig, TestApp, tokenFor, uid } from './harness.js';
-import { ServiceProcess, tempDir } from './service-process.js';
+import { removeTempDirs, ServiceProcess, tempDir } from './service-process.js';
 
 /*
  * What an operator and a browser app see (issue 9; API.md "Safety for clients → Request ids",
@@ -107,7 +107,7 @@ describe('operators and browser apps', () => {
       }).toEqual({ status: 400, header: 'bad-url-1', id: 'bad-url-1' });
     });
 
-    it('an id that is too long, empty of allowed characters or holds other characters is replaced by a generated one', async () => {
+    it('an id that is too long or holds other characters is replaced by a generated one', async () => {
       const seen = new Set<string>();
       for (const id of ['x'.repeat(129), 'has space', 'semi;colon', 'slash/', 'ünïcode', '<script>', '"quoted"']) {
         const res = await request(t.app.getHttpServer())
@@ -386,6 +386,8 @@ describe('operators and browser apps', () => {
 });
 
 describe('the built service (node dist/src/main.js)', () => {
+  afterAll(() => removeTempDirs());
+
   it('LOG_FORMAT=json: one access line per request with method, route pattern, status, duration, requestId and sub; never the token', async () => {
     const env: Record<string, string> = {
       LOG_FORMAT: 'json',

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,8 +34,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A fresh temporary directory (an embedded DATA_DIR, a cwd without .env). */
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `dreamlake-${prefix}-`));
+const made: string[] = [];
+
+/** A fresh temporary directory (an embedded DATA_DIR, a cwd without .env); see removeTempDirs. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `dreamlake-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes the directories tempDir made (an embedded database is ~40 MB): in afterAll, once the services stopped. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
