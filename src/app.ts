@@ -32,6 +32,8 @@ const EXPOSED_HEADERS = [
   'RateLimit-Remaining',
   'RateLimit-Reset',
   'Idempotent-Replayed',
+  // On a 401: whether the token was missing or is invalid (then the app gets a new one).
+  'WWW-Authenticate',
 ];
 
 /** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
@@ -86,6 +88,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const fastify = adapter.getInstance();
   fastify.setReplySerializer(serializeReply);
+  // First of all hooks, so that answers given by a plugin's own hook (a CORS preflight) carry it too.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   parseJsonBodies(fastify);
   await fastify.register(compress, {
     threshold: 1024,
@@ -102,12 +109,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
 
-  // onRequest, in this order: request id and URL check, the per-address limit, the token (before
-  // any body is read), the per-caller limit.
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+  // onRequest, after the request id and CORS, in this order: URL check, the per-address limit, the
+  // token (before any body is read), the per-caller limit.
+  fastify.addHook('onRequest', (request, _reply, done) => {
     // A NUL in a path segment or query value is bad input, not a lookup.
-    if (request.url.includes('%00')) throw new BadRequestException(['The URL must not contain NUL characters (%00)']);
+    if (request.url.includes('%00')) done(new BadRequestException(['The URL must not contain NUL characters (%00)']));
+    else done();
   });
   let metrics: MetricsService | null = null;
   const limits = await registerRateLimits(fastify, config, (limit) => metrics?.refused(limit));
