@@ -15,6 +15,7 @@ import { AllExceptionsFilter, errorBody } from './common/exception.filter.js';
 import { serializeReply } from './common/raw-json.js';
 import { MetadataSafeValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/config.js';
+import { closeConnectionsWhenClosing } from './http/closing.js';
 import { BODY_LIMIT, parseJsonBodies } from './http/json-body.js';
 import { createLogger, NestPinoLogger } from './http/logging.js';
 import { registerRateLimits } from './http/rate-limit.js';
@@ -115,6 +116,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRequest', authenticationHook());
   fastify.addHook('onRequest', limits.perCaller);
   limitBodyTime(fastify, config.limits.requestTimeoutMs);
+  closeConnectionsWhenClosing(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),
