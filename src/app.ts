@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import { BadRequestException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -41,17 +42,20 @@ function requestTimedOut(config: AppConfig) {
     if (socket.writable && !socket.destroyed) {
       const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
       const status = timeout ? 408 : 400;
+      // No request was parsed, so none has an id yet: this answer gets a new one, like any other.
+      const id = randomUUID();
       const body = JSON.stringify(
         errorBody(
           status,
           timeout
             ? `The request did not arrive within ${config.limits.requestTimeoutMs} ms (REQUEST_TIMEOUT_MS)`
             : 'Malformed HTTP request',
+          id,
         ),
       );
       socket.write(
         `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          `X-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     }
     socket.destroy();
