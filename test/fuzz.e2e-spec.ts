@@ -165,20 +165,18 @@ const deepText = (depth: number, kind: 'array' | 'object'): string =>
  */
 function bodies(fields: Fields, required: string[]): fc.Arbitrary<string> {
   const names = Object.keys(fields);
-  const record = fc.record(
-    Object.fromEntries(names.map((name) => [name, field(fields[name])])) as Record<string, fc.Arbitrary<unknown>>,
-    { requiredKeys: required },
-  );
-  // A valid record with one field set to a value at or past a limit, or to anything hostile.
-  const valid = fc.record(Object.fromEntries(names.map((name) => [name, fields[name]])) as Fields, {
+  const record = fc.record(Object.fromEntries(names.map((name) => [name, field(fields[name])])), {
     requiredKeys: required,
   });
+  // A valid record with one field set to a value at or past a limit, or to anything hostile.
+  const validFields: Fields = Object.fromEntries(names.map((name) => [name, fields[name]]));
+  const valid = fc.record(validFields, { requiredKeys: required });
   const oneOff = fc
     .tuple(valid, fc.constantFrom(...names))
     .chain(([r, name]) =>
       fc
         .oneof({ weight: 3, arbitrary: fc.constantFrom(...(EDGES[name] ?? [null])) }, { weight: 1, arbitrary: hostile })
-        .map((value) => JSON.stringify({ ...(r as Json), [name]: value })),
+        .map((value) => JSON.stringify({ ...r, [name]: value })),
     );
   const withRest = (extra: (rest: string) => string) => record.map((r) => extra(JSON.stringify(r).slice(1, -1)));
   const join = (first: string, rest: string): string => `{${[first, rest].filter(Boolean).join(',')}}`;
@@ -190,18 +188,17 @@ function bodies(fields: Fields, required: string[]): fc.Arbitrary<string> {
       arbitrary: fc
         .tuple(record, fc.constantFrom(...names), fc.integer({ min: 1, max: 120 }), fc.constantFrom('array', 'object'))
         .map(([r, name, depth, kind]) => {
-          const { [name]: _dropped, ...rest } = r as Json;
-          return join(
-            `${JSON.stringify(name)}:${deepText(depth, kind as 'array' | 'object')}`,
-            JSON.stringify(rest).slice(1, -1),
-          );
+          const rest: Json = { ...r };
+          delete rest[name];
+          return join(`${JSON.stringify(name)}:${deepText(depth, kind)}`, JSON.stringify(rest).slice(1, -1));
         }),
     },
     {
       weight: 1,
       arbitrary: fc.tuple(record, fc.integer({ min: 50, max: 3000 }), fc.boolean()).map(([r, width, inMetadata]) => {
         const wide = `{${Array.from({ length: width }, (_, i) => `"k${i}":${i}`).join(',')}}`;
-        const { metadata: _m, ...rest } = r as Json;
+        const rest: Json = { ...r };
+        delete rest.metadata;
         return inMetadata && names.includes('metadata')
           ? join(`"metadata":${wide}`, JSON.stringify(rest).slice(1, -1))
           : wide;

@@ -61,7 +61,7 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
     LOG_LEVEL: 'info',
     ...env,
   };
-  const clean = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  const clean: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
   const child = spawn(process.execPath, ['dist/src/main.js'], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const listeners = new Set<() => void>();
@@ -69,8 +69,8 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
     text += chunk.toString('utf8');
     for (const listener of listeners) listener();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let done = false;
   void exited.then(() => {
