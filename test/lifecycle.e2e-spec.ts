@@ -93,6 +93,8 @@ describe('lifecycle of the built service', () => {
     const [head, json] = answer.split('\r\n\r\n');
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
     expect(head).toMatch(/\r\nx-request-id: in-flight-1\r\n/i);
+    // Answered while closing: the connection does not stay open for keep-alive (it would hold the exit).
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
     expect(JSON.parse(json)).toMatchObject({ slug, name: 'Still arriving' });
 
     expect(await service.exited).toEqual({ code: 0, signal: null });
