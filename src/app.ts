@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import { BadRequestException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,6 +16,7 @@ import { AllExceptionsFilter, errorBody } from './common/exception.filter.js';
 import { serializeReply } from './common/raw-json.js';
 import { MetadataSafeValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/config.js';
+import { closeConnectionsWhenClosing } from './http/closing.js';
 import { BODY_LIMIT, parseJsonBodies } from './http/json-body.js';
 import { createLogger, NestPinoLogger } from './http/logging.js';
 import { registerRateLimits } from './http/rate-limit.js';
@@ -42,17 +44,20 @@ function requestTimedOut(config: AppConfig) {
     if (socket.writable && !socket.destroyed) {
       const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
       const status = timeout ? 408 : 400;
+      // No request was parsed, so none has an id yet: this answer gets a new one, like any other.
+      const id = randomUUID();
       const body = JSON.stringify(
         errorBody(
           status,
           timeout
             ? `The request did not arrive within ${config.limits.requestTimeoutMs} ms (REQUEST_TIMEOUT_MS)`
             : 'Malformed HTTP request',
+          id,
         ),
       );
       socket.write(
         `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          `X-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     }
     socket.destroy();
@@ -122,6 +127,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRequest', authenticationHook());
   fastify.addHook('onRequest', limits.perCaller);
   limitBodyTime(fastify, config.limits.requestTimeoutMs);
+  closeConnectionsWhenClosing(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),

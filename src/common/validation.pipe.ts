@@ -21,7 +21,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
- * The global ValidationPipe (whitelist, forbid unknown fields, transform), with two changes:
+ * The global ValidationPipe (whitelist, forbid unknown fields, transform), with three changes:
+ * - a JSON `null` body is refused like any other body that is not an object;
  * - a query DTO with no query string is its defaults, without class-transformer's and
  *   class-validator's work (most GETs carry none);
  * - `metadata` is the client's own data: it goes past class-transformer, which would drop keys
@@ -33,6 +34,10 @@ export class MetadataSafeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, meta: ArgumentMetadata): Promise<unknown> {
     const metatype = meta.metatype as Dto | undefined;
     if (typeof metatype !== 'function' || metatype === Object) return super.transform(value, meta);
+    // Nest takes a JSON `null` body for an empty one ({}): a PATCH of `null` answered 200 and changed
+    // nothing. `null` is a value of the wrong type, like `42` or `[]`.
+    if (meta.type === 'body' && value === null)
+      throw new BadRequestException(['Validation failed (object is expected)']);
     if (meta.type === 'query' && isPlainObject(value) && Object.keys(value).length === 0) return new metatype();
     if (meta.type !== 'body' || !isPlainObject(value) || !('metadata' in value) || !declaresMetadata(metatype)) {
       return super.transform(value, meta);

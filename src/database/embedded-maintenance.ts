@@ -11,8 +11,11 @@ const INTERVAL_MS = 60_000;
  * million-member collection took 180 ms instead of 3 ms) and deleted rows are never reclaimed.
  * So, for the embedded engine only, run VACUUM (ANALYZE) once after start and then at most once a
  * minute, when some transaction changed data since the last run. "Changed data" is read from the
- * transaction-id counter, which only a writing transaction advances: a refused write, a read or a
- * lock attempt leaves it where it was, so no caller can keep the engine busy with maintenance.
+ * transaction-id counter, which only a writing transaction advances: a read, a lock attempt or a
+ * write its own statement refused (role, visibility, If-Match: no row matched) leaves it where it
+ * was. A write refused by a unique index or trigger (409) did begin and was rolled back; it leaves
+ * a dead row version behind, which is what VACUUM is for, and the once-a-minute floor bounds what
+ * any caller can make the engine do.
  */
 @Injectable()
 export class EmbeddedMaintenance implements OnApplicationBootstrap, BeforeApplicationShutdown {

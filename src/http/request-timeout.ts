@@ -2,6 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorBody } from '../common/exception.filter.js';
 
 const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+/** Requests whose body has been read and parsed (they reached preValidation). */
+const bodyRead = new WeakSet<FastifyRequest>();
+
+/** Whether the request announced a body. */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
 
 /**
  * REQUEST_TIMEOUT_MS for bodies. Node enforces it on the headers (headersTimeout) but not on a body
@@ -15,9 +23,7 @@ export function limitBodyTime(fastify: FastifyInstance, timeoutMs: number): void
     timers.delete(request);
   };
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const length = request.headers['content-length'];
-    const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-    if (!hasBody) return done();
+    if (!hasBody(request)) return done();
     const timer = setTimeout(() => {
       timers.delete(request);
       const socket = request.raw.socket;
@@ -37,8 +43,20 @@ export function limitBodyTime(fastify: FastifyInstance, timeoutMs: number): void
     done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
+    bodyRead.add(request);
     clear(request);
     done();
+  });
+  // An answer given while the body is still unread (401, 413, 429… decided in onRequest) closes the
+  // connection: else Node goes on reading the unwanted body to keep the connection alive, and a
+  // client trickling it holds the connection until REQUEST_TIMEOUT_MS, when Node's 408 follows the
+  // answer already given to the same request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (hasBody(request) && !bodyRead.has(request) && !reply.raw.headersSent) {
+      clear(request);
+      void reply.header('connection', 'close');
+    }
+    done(null, payload);
   });
   fastify.addHook('onResponse', (request, _reply, done) => {
     clear(request);
