@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Database } from '#src/database/database.js';
 import { answer, checkRequestId, testConfig, TestApp, tokenFor, uid, type Json } from './harness.js';
-import { buildIfStale, killIfRunning, LISTENING, spawnService, type ServiceProcess } from './process.js';
+import { buildIfStale, killIfRunning, LISTENING, spawnService, type SpawnedService } from './service-process.js';
 
 /*
  * Issue 7 (hardening), one test per row not already proven elsewhere; the row is in each name.
@@ -359,7 +359,7 @@ describe('issue 7 row 7: slow clients (REQUEST_TIMEOUT_MS=1500)', () => {
 });
 
 describe('issue 7 rows 8, 10 and 15: the built service as a process', () => {
-  let service: ServiceProcess | undefined;
+  let service: SpawnedService | undefined;
   const dirs: string[] = [];
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'dreamlake-abuse-'));

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tokenFor, uid } from './harness.js';
-import { buildIfStale, killIfRunning, LISTENING, spawnService, type ServiceProcess } from './process.js';
+import { buildIfStale, killIfRunning, LISTENING, spawnService, type SpawnedService } from './service-process.js';
 
 /*
  * Graceful shutdown (API.md, Abuse limits; issue 7 row 16): on SIGTERM the built service stops
@@ -43,7 +43,7 @@ function refused(port: number): Promise<boolean> {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('lifecycle of the built service', () => {
-  let service: ServiceProcess | undefined;
+  let service: SpawnedService | undefined;
   let dataDir: string | undefined;
 
   beforeAll(() => {
