@@ -20,12 +20,20 @@ if (!found) {
   );
 }
 
+/**
+ * Clicks a control once it is shown: each one appears only after the one before it has been handled
+ * (a block opens, then its form), so clicking at once may find nothing rendered yet.
+ */
+async function click(page: Page, selector: string): Promise<void> {
+  await (await page.waitForSelector(selector, { visible: true }))!.click();
+}
+
 /** What Swagger UI shows after Execute: the status of the live response and the request URL it sent. */
 async function tryItOut(page: Page, operationId: string): Promise<{ status: string; url: string; body: string }> {
   const block = `[id$="-${operationId}"]`;
-  await page.click(`${block} .opblock-summary-control`);
-  await page.click(`${block} .try-out__btn`);
-  await page.click(`${block} .execute`);
+  await click(page, `${block} .opblock-summary-control`);
+  await click(page, `${block} .try-out__btn`);
+  await click(page, `${block} .execute`);
   const status = `${block} .live-responses-table tr.response .response-col_status`;
   await page.waitForSelector(status, { timeout: 15_000 });
   const text = (selector: string) => page.$eval(selector, (element) => element.textContent?.trim() ?? '');
@@ -74,10 +82,12 @@ async function tryItOut(page: Page, operationId: string): Promise<{ status: stri
     page.setDefaultTimeout(15_000);
     await page.goto(`${base}/docs`, { waitUntil: 'networkidle0' });
 
-    await page.click('.auth-wrapper .authorize');
-    await page.type('.modal-ux .auth-container input', tokenFor('swagger-user'));
-    await page.click('.modal-ux .auth-btn-wrapper .authorize');
-    await page.click('.modal-ux .btn-done');
+    await click(page, '.auth-wrapper .authorize');
+    await (await page.waitForSelector('.modal-ux .auth-container input', { visible: true }))!.type(
+      tokenFor('swagger-user'),
+    );
+    await click(page, '.modal-ux .auth-btn-wrapper .authorize');
+    await click(page, '.modal-ux .btn-done');
 
     const namespace = await tryItOut(page, 'NamespacesController_create');
     expect({ status: namespace.status, url: namespace.url }).toEqual({ status: '201', url: `${base}/namespaces` });
