@@ -8,7 +8,8 @@ import { catalog, type Fixture } from './sql-catalog.js';
  * and 50,000 datasets in one project, a collection of 1,000,000 members, a user in 100,000
  * namespaces, by default), every list, page, cursor and batch statement of sql/ is run under
  * EXPLAIN (ANALYZE, BUFFERS) in a transaction that is rolled back, and the test fails when one
- * reads more buffers than its budget. Buffers, not milliseconds: the figure does not depend on
+ * reads more buffers than its budget; so is every prepared statement (the GETs of one thing), in
+ * the generic plan the service's connections reuse. Buffers, not milliseconds: the figure does not depend on
  * how busy the machine is.
  *
  *   node dist/scripts/plan-test.js <postgres://… a database to load, or holding this load already>
@@ -35,6 +36,22 @@ interface PlanNode {
   'Shared Read Blocks': number;
   'Temp Read Blocks'?: number;
   'Temp Written Blocks'?: number;
+}
+
+/** A parameter as an SQL literal of unknown type (arrays in PostgreSQL's array syntax), for EXECUTE. */
+function literal(client: pg.Client, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value)) {
+    const items = (value as unknown[]).map((item) =>
+      item === null
+        ? 'NULL'
+        : `"${(typeof item === 'string' ? item : JSON.stringify(item)).replace(/["\\]/g, '\\$&')}"`,
+    );
+    return client.escapeLiteral(`{${items.join(',')}}`);
+  }
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return client.escapeLiteral(String(value));
+  return client.escapeLiteral(JSON.stringify(value));
 }
 
 async function main(): Promise<void> {
@@ -82,22 +99,42 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   let failed = 0;
   for (const statements of Object.values(await catalog(fixture))) {
-    for (const { name, sql, params, scaled } of statements) {
-      if (!scaled) continue;
+    for (const { name, sql, params, scaled, prepared } of statements) {
+      if (!scaled && !prepared) continue;
       await client.query('BEGIN');
       try {
+        // As on the service's connections (openServerPool).
+        await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+        await client.query('SET LOCAL jit = off');
+        // A prepared statement runs its generic plan (planned once, for any parameters): that plan
+        // is the one measured, forced, on the big project.
+        let explained = `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`;
+        if (prepared) {
+          await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+          await client.query(`PREPARE planned AS ${sql}`);
+          // EXPLAIN EXECUTE takes no bind parameters: the values go in as literals, typed by PREPARE.
+          const args = params.map((value) => literal(client, value)).join(', ');
+          explained = `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE planned(${args})`;
+        }
         const { rows: plan } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
-          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-          params,
+          explained,
+          prepared ? [] : params,
         );
         const [{ Plan: top, 'Execution Time': ms }] = plan[0]['QUERY PLAN'];
         const buffers = top['Shared Hit Blocks'] + top['Shared Read Blocks'] + (top['Temp Read Blocks'] ?? 0);
         const budget = BUDGETS[name] ?? BUDGET;
         const ok = buffers <= budget;
         if (!ok) failed++;
-        rows.push([name, String(buffers), String(budget), ms.toFixed(1), ok ? 'ok' : 'OVER']);
+        rows.push([
+          `${name}${prepared ? ' (generic plan)' : ''}`,
+          String(buffers),
+          String(budget),
+          ms.toFixed(1),
+          ok ? 'ok' : 'OVER',
+        ]);
       } finally {
         await client.query('ROLLBACK');
+        if (prepared) await client.query('DEALLOCATE ALL');
       }
     }
   }
@@ -110,7 +147,7 @@ async function main(): Promise<void> {
     console.error(`${failed} statement(s) read more buffers than their budget`);
     process.exit(1);
   }
-  console.log(`all ${rows.length} list, page, cursor and batch statements within their buffer budgets`);
+  console.log(`all ${rows.length} list, page, cursor, batch and prepared statements within their buffer budgets`);
 }
 
 main().catch((error: unknown) => {

@@ -26,6 +26,8 @@ export interface Statement {
   params: unknown[];
   /** A list, page, cursor or batch statement: the plan test holds it to a buffer budget. */
   scaled: boolean;
+  /** Sent as a named prepared statement (its generic plan is reused): the plan test checks that plan. */
+  prepared: boolean;
 }
 
 /** The names a catalog's statements address. */
@@ -67,14 +69,14 @@ export const EXAMPLE: Fixture = {
 class Recorder extends Database {
   readonly kind = 'server';
   readonly streams = true;
-  recorded: { sql: string; params: unknown[] }[] = [];
+  recorded: { sql: string; params: unknown[]; prepared: boolean }[] = [];
 
-  protected send<T>(sql: string, params: unknown[]): Promise<T[]> {
-    this.recorded.push({ sql, params });
+  protected send<T>(sql: string, params: unknown[], prepared = false): Promise<T[]> {
+    this.recorded.push({ sql, params, prepared });
     return Promise.resolve([{} as T]);
   }
-  override query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.send<T>(sql, params);
+  override query<T>(sql: string, params: unknown[] = [], prepared = false): Promise<T[]> {
+    return this.send<T>(sql, params, prepared);
   }
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return work(this);
@@ -130,8 +132,9 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
     } else {
       await result;
     }
-    for (const [i, { sql, params }] of db.recorded.entries()) {
-      (out[file] ??= []).push({ name: db.recorded.length > 1 ? `${name} #${i + 1}` : name, sql, params, scaled });
+    for (const [i, { sql, params, prepared }] of db.recorded.entries()) {
+      const shown = db.recorded.length > 1 ? `${name} #${i + 1}` : name;
+      (out[file] ??= []).push({ name: shown, sql, params, scaled, prepared });
     }
   }
 

@@ -1298,6 +1298,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.find
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -1453,6 +1454,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.find (members=false)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

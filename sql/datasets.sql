@@ -691,6 +691,7 @@ SELECT
   ) AS body;
 
 -- DatasetsRepository.findWithCollections
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

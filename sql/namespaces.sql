@@ -503,6 +503,7 @@ SELECT
   ) AS body;
 
 -- NamespacesRepository.findWithProjectCount
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = null

@@ -321,6 +321,7 @@ SELECT
   ) AS body;
 
 -- ProjectsRepository.findWithCounts
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

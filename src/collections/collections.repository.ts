@@ -205,7 +205,7 @@ export class CollectionsRepository {
   /**
    * The collection with all its members in order (or without them), as JSON text, and its ETag:
    * no body when it matches `ifNoneMatch`, nor when the members are too many to build at once
-   * (`big`: then streamMembers sends them).
+   * (`big`: then streamMembers sends them). Prepared: its plan is reused (see statementName).
    */
   find(
     userId: string,
@@ -227,6 +227,7 @@ export class CollectionsRepository {
                            ELSE ${collectionJson('c', withMembers ? memberIds('c', STREAM_ABOVE) : null)}::text END
                FROM c) AS body`,
       [userId, slug, projectSlug, name, ifNoneMatch],
+      true,
     );
   }
 

@@ -152,7 +152,8 @@ export class DatasetsRepository {
   /**
    * The dataset with its live collections (by name), each with all its members in order, as JSON
    * text, and its ETag: no body when it matches `ifNoneMatch`, nor when its collections hold too
-   * many members to build at once (`big`: then streamCollections sends them).
+   * many members to build at once (`big`: then streamCollections sends them). Prepared: its plan
+   * is reused (see statementName).
    */
   findWithCollections(
     userId: string,
@@ -177,6 +178,7 @@ export class DatasetsRepository {
                    FROM ${COLLECTIONS_OF('d')} c)`,
               )}::text END FROM d) AS body`,
       [userId, slug, projectSlug, name, ifNoneMatch],
+      true,
     );
   }
 

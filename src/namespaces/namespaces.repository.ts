@@ -104,7 +104,10 @@ export class NamespacesRepository {
     );
   }
 
-  /** The namespace with the caller's role and its live project count (its counter), as JSON text, and its ETag. */
+  /**
+   * The namespace with the caller's role and its live project count (its counter), as JSON text,
+   * and its ETag. Prepared: its plan is reused (see statementName).
+   */
   findWithProjectCount(
     userId: string,
     slug: string,
@@ -120,6 +123,7 @@ export class NamespacesRepository {
                            ELSE ${namespaceJson(`'role', n.role, 'projects', n.project_count`)}::text END
                FROM n) AS body`,
       [userId, slug, ifNoneMatch],
+      true,
     );
   }
 

@@ -114,7 +114,10 @@ export class ProjectsRepository {
     );
   }
 
-  /** The project with its live dataset and collection counts (its counters) and its ETag. */
+  /**
+   * The project with its live dataset and collection counts (its counters) and its ETag. Prepared:
+   * its plan is reused (see statementName).
+   */
   findWithCounts(
     userId: string,
     slug: string,
@@ -131,6 +134,7 @@ export class ProjectsRepository {
                            ELSE ${projectJson(`'datasets', p.dataset_count, 'collections', p.collection_count`)}::text END
                FROM p) AS body`,
       [userId, slug, projectSlug, ifNoneMatch],
+      true,
     );
   }
 

@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import { ServerDatabase } from './database.js';
+
+/** A pool that records what it is asked to run. */
+function recordingPool(): { pool: pg.Pool; sent: pg.QueryConfig[] } {
+  const sent: pg.QueryConfig[] = [];
+  const pool = {
+    on: () => pool,
+    query: (config: pg.QueryConfig) => {
+      sent.push(config);
+      return Promise.resolve({ rows: [{ one: 1 }] });
+    },
+  } as unknown as pg.Pool;
+  return { pool, sent };
+}
+
+describe('ServerDatabase: prepared statements', () => {
+  it('sends a prepared statement under a name derived from its text, the same name each time', async () => {
+    const { pool, sent } = recordingPool();
+    const db = new ServerDatabase(pool);
+    await db.row('SELECT $1::text AS one', ['a'], true);
+    await db.row('SELECT $1::text AS one', ['b'], true);
+    await db.row('SELECT $1::text || $1 AS one', ['c'], true);
+    expect(sent[0]).toEqual({ text: 'SELECT $1::text AS one', values: ['a'], name: sent[0].name });
+    expect(sent[0].name).toMatch(/^dl_[0-9a-f]{24}$/);
+    expect(sent[1].name).toBe(sent[0].name);
+    expect(sent[2].name).not.toBe(sent[0].name);
+    expect(db.statements).toBe(3);
+  });
+
+  it('sends every other statement unnamed, planned for its parameters', async () => {
+    const { pool, sent } = recordingPool();
+    const db = new ServerDatabase(pool);
+    await db.row('SELECT $1::text AS one', ['a']);
+    await db.query('SELECT $1::text AS one', ['a'], false);
+    expect(sent).toEqual([
+      { text: 'SELECT $1::text AS one', values: ['a'] },
+      { text: 'SELECT $1::text AS one', values: ['a'] },
+    ]);
+  });
+});
