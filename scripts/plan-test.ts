@@ -8,7 +8,7 @@ import { catalog, type Fixture } from './sql-catalog.js';
  * and 50,000 datasets in one project, a collection of 1,000,000 members, a user in 100,000
  * namespaces, by default), every list, page, cursor and batch statement of sql/ is run under
  * EXPLAIN (ANALYZE, BUFFERS) in a transaction that is rolled back, and the test fails when one
- * reads more buffers than its budget; so is every prepared statement (the GETs of one thing), in
+ * reads more buffers than its budget; so is every prepared statement (the GETs of one thing, member pages), in
  * the generic plan the service's connections reuse. Buffers, not milliseconds: the figure does not depend on
  * how busy the machine is.
  *

@@ -2395,6 +2395,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.listMembersPage
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -2539,6 +2540,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.listMembersAfter
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

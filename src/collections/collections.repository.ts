@@ -415,7 +415,10 @@ export class CollectionsRepository {
     );
   }
 
-  /** One page of members in insertion order, read from the position index; `total` is the counter. */
+  /**
+   * One page of members in insertion order, read from the position index; `total` is the counter.
+   * Prepared: its plan is reused (see statementName).
+   */
   listMembersPage(
     userId: string,
     slug: string,
@@ -436,6 +439,7 @@ export class CollectionsRepository {
        SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
               ${pageBody('members', `(SELECT ${jsonArray(MEMBER_ENTRY, 'm.position')} FROM page m)`, '(SELECT member_count FROM c)', '$5', '$6')} AS body`,
       [userId, slug, projectSlug, name, page.page, page.pageSize],
+      true,
     );
   }
 
@@ -443,7 +447,7 @@ export class CollectionsRepository {
    * Up to `limit` members after node id `after` (from the start when null), and the cursor of the
    * next page (null at the end): the position of `after` by primary key, then the position index
    * from there, so walking a whole collection is O(N). `cursor_found` is false when `after` is
-   * not a member.
+   * not a member. Prepared: its plan is reused (see statementName).
    */
   listMembersAfter(
     userId: string,
@@ -477,6 +481,7 @@ export class CollectionsRepository {
                                    THEN (SELECT node_id FROM shown ORDER BY position DESC LIMIT 1) END
               )::text AS body`,
       [userId, slug, projectSlug, name, after, limit],
+      true,
     );
   }
 }

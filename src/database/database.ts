@@ -104,8 +104,9 @@ export abstract class Database implements Queryable {
 
 /**
  * Prepared statements (`prepared` in Database.query and .row): the lookups of one namespace, project, dataset or
- * collection by the slugs and name in its path (the GET routes). Their plans are the same whatever
- * the parameters (unique-key lookups, then the row's own children by index), so a server
+ * collection by the slugs and name in its path (the GET routes), and a collection's member pages
+ * (page and cursor form). Their plans are the same whatever the parameters (unique-key lookups,
+ * then the row's own children by index, in position order), so a server
  * connection prepares each once under a name and, after PostgreSQL's five custom plans, runs its
  * generic plan: planning cost 0.4 ms of these 0.55 ms statements. Lists, pages and filters stay
  * unnamed, planned for their actual parameters (a project's size, a filter's selectivity, LIMIT).
