@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.js';
+import { printBesideLogs } from './http/logging.js';
 import { signToken } from './auth/tokens.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { withDevSecret } from './config/dev-secret.js';
@@ -52,12 +53,13 @@ async function bootstrap(): Promise<void> {
   if (config.generatedSecret) {
     const token = signToken(config.jwt, { sub: 'dev', username: 'dev', name: 'Developer' }, '30d');
     // Printed on stdout as plain text so it can be copied whatever LOG_LEVEL and LOG_FORMAT say.
-    console.log(
+    printBesideLogs(
       [
         '',
         'Development token (sub "dev", valid 30 days; signed with the secret generated in DATA_DIR):',
         `  ${token}`,
         `Try: curl -H "Authorization: Bearer ${token}" ${base}/me`,
+        '',
         '',
       ].join('\n'),
     );

@@ -454,11 +454,7 @@ describe('the built service (node dist/src/main.js)', () => {
     const dataDir = tempDir('startup');
     const service = await ServiceProcess.start({ DATA_DIR: dataDir, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
     try {
-      for (
-        let i = 0;
-        i < 50 && !/listening on .*\n[\s\S]*Try: curl|Try: curl[\s\S]*listening on /.test(service.stdout);
-        i++
-      ) {
+      for (let i = 0; i < 50 && !/listening on .*\n[\s\S]*Try: curl/.test(service.stdout); i++) {
         await new Promise((done) => setTimeout(done, 100));
       }
       const lines = service.stdout.replace(/\n$/, '').split('\n');
@@ -466,6 +462,10 @@ describe('the built service (node dist/src/main.js)', () => {
       expect(service.stderr).toBe('');
       const base = `http://localhost:${service.port}`;
       expect(service.stdout).toContain(`DreamLake catalog listening on ${base} (Swagger UI: ${base}/docs)`);
+      // The token comes last, after the log lines before it (it goes through the logger's stream).
+      expect(service.stdout.indexOf('Development token')).toBeGreaterThan(
+        service.stdout.indexOf(`listening on ${base}`),
+      );
       expect(service.stdout).toMatch(
         new RegExp(`embedded PostgreSQL \\(${dataDir}\\): applied migrations Foundation\\d+, [\\w, ]+`),
       );

@@ -2,13 +2,28 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
 
+let latest: Logger | null = null;
+
+/**
+ * Prints plain text (lines of its own, not a log record) on stdout after the log lines written so
+ * far: through the logger's own stream, since pino writes asynchronously and text written to
+ * stdout directly would overtake them (pino-pretty passes such lines through as they are).
+ */
+export function printBesideLogs(text: string): void {
+  const stream = (latest as unknown as Record<symbol, { write(chunk: string): unknown } | undefined> | null)?.[
+    pino.symbols.streamSym
+  ];
+  if (stream) stream.write(text);
+  else process.stdout.write(text);
+}
+
 /**
  * The one logger of the process: pino, which Fastify uses for its request logs and Nest (through
  * NestPinoLogger) for everything else. JSON lines (time, level, msg, requestId…) unless
  * LOG_FORMAT is pretty, which a terminal gets by default outside production.
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>): Logger {
-  return pino({
+  latest = pino({
     level: config.logLevel,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -23,6 +38,7 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>):
         }
       : {}),
   });
+  return latest;
 }
 
 /** Nest's own start-up chatter (a line per module and per route) is debug, not info. */
