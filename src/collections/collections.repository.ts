@@ -7,7 +7,7 @@ import {
   collectionEtag,
   collectionJson,
   MEMBER_CHUNK,
-  MEMBER_CHUNK_AFTER,
+  memberIdChunks,
   memberChunks,
   memberIds,
   STREAM_ABOVE,
@@ -260,18 +260,7 @@ export class CollectionsRepository {
     );
     if (!first) return;
     yield { collection: first.head };
-    let last = '0';
-    for (;;) {
-      const [chunk] = await this.db.query<{ last: string | null; ids: string | null }>(MEMBER_CHUNK_AFTER, [
-        first.namespace_id,
-        first.id,
-        last,
-        MEMBER_CHUNK,
-      ]);
-      if (chunk.last === null || chunk.ids === null) return;
-      yield { ids: chunk.ids };
-      last = chunk.last;
-    }
+    for await (const ids of memberIdChunks(this.db, first.namespace_id, first.id)) yield { ids };
   }
 
   /**

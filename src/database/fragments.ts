@@ -1,4 +1,5 @@
 import { iso } from './scope.js';
+import type { Queryable } from './database.js';
 
 /*
  * JSON shapes of the contract built in SQL, shared by the features whose answers embed them
@@ -90,7 +91,31 @@ export function memberChunks(c: string, size: string): string {
 }
 
 /** One chunk of collection `$c`'s members after position `$after` (the embedded engine reads chunk by chunk). */
-export const MEMBER_CHUNK_AFTER = `SELECT max(s.position)::text AS last, array_to_json(array_agg(s.node_id))::text AS ids
+const MEMBER_CHUNK_AFTER = `SELECT max(s.position)::text AS last, array_to_json(array_agg(s.node_id))::text AS ids
   FROM (SELECT m.position, m.node_id FROM collection_member m
         WHERE m.namespace_id = $1::uuid AND m.collection_id = $2::uuid AND m.position > $3::bigint
         ORDER BY m.position LIMIT $4::int) s`;
+
+/**
+ * A collection's member ids as JSON array texts of MEMBER_CHUNK ids, in position order, one
+ * statement a chunk (the engine without cursors: PGlite); each chunk starts after the last one's
+ * position, so walking the collection reads each member once.
+ */
+export async function* memberIdChunks(
+  db: Queryable,
+  namespaceId: string,
+  collectionId: string,
+): AsyncGenerator<string> {
+  let last = '0';
+  for (;;) {
+    const [chunk] = await db.query<{ last: string | null; ids: string | null }>(MEMBER_CHUNK_AFTER, [
+      namespaceId,
+      collectionId,
+      last,
+      MEMBER_CHUNK,
+    ]);
+    if (chunk.last === null || chunk.ids === null) return;
+    yield chunk.ids;
+    last = chunk.last;
+  }
+}

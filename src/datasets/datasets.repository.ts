@@ -9,7 +9,7 @@ import {
   datasetJson,
   etag,
   MEMBER_CHUNK,
-  MEMBER_CHUNK_AFTER,
+  memberIdChunks,
   memberChunks,
   memberIds,
   STREAM_ABOVE,
@@ -236,18 +236,7 @@ export class DatasetsRepository {
     yield { dataset: first.head };
     for (const collection of first.collections) {
       yield { collection: collection.head };
-      let last = '0';
-      for (;;) {
-        const [chunk] = await this.db.query<{ last: string | null; ids: string | null }>(MEMBER_CHUNK_AFTER, [
-          collection.namespace_id,
-          collection.id,
-          last,
-          MEMBER_CHUNK,
-        ]);
-        if (chunk.last === null || chunk.ids === null) break;
-        yield { ids: chunk.ids };
-        last = chunk.last;
-      }
+      for await (const ids of memberIdChunks(this.db, collection.namespace_id, collection.id)) yield { ids };
     }
   }
 
