@@ -3,7 +3,7 @@ import { requireRole, resolveScope, resolveTarget, targetNotFound, type ProjectP
 import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { segment, type Answer } from '../common/answer.js';
-import { NotFoundError, PreconditionFailedError } from '../common/errors.js';
+import { NotFoundError, PreconditionFailedError, staleTag } from '../common/errors.js';
 import { HeavyReads } from '../common/heavy-reads.js';
 import { assemble, prepend } from '../common/json-stream.js';
 import { SUCCESS, type SuccessDto } from '../common/pagination.js';
@@ -217,9 +217,7 @@ export class CollectionsService {
   }
 
   private stale(path: ProjectPath, name: string): PreconditionFailedError {
-    return new PreconditionFailedError(
-      `Collection '${name}' in project '${path.slug}/${path.projectSlug}' has changed since the If-Match tag was read; nothing was changed`,
-    );
+    return staleTag(`Collection '${name}' in project '${path.slug}/${path.projectSlug}'`);
   }
 
   private datasetNotFound(path: ProjectPath, id: string | null | undefined): NotFoundError {

@@ -23,6 +23,11 @@ export class PreconditionFailedError extends DomainError {
   readonly status = 412;
 }
 
+/** The 412 of a write whose If-Match tag is stale; `what` names the row ("Project 'acme/robotics'"). */
+export function staleTag(what: string): PreconditionFailedError {
+  return new PreconditionFailedError(`${what} has changed since the If-Match tag was read; nothing was changed`);
+}
+
 /** The request is well formed but cannot be processed as sent (an Idempotency-Key reused for another request). */
 export class UnprocessableError extends DomainError {
   readonly status = 422;

@@ -3,7 +3,7 @@ import { requireRole, resolveScope, resolveTarget, targetNotFound, type ProjectP
 import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { segment, type Answer } from '../common/answer.js';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../common/errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, staleTag } from '../common/errors.js';
 import { HeavyReads } from '../common/heavy-reads.js';
 import { assemble, prepend } from '../common/json-stream.js';
 import { SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
@@ -170,8 +170,6 @@ export class DatasetsService {
   }
 
   private stale(path: ProjectPath, name: string): PreconditionFailedError {
-    return new PreconditionFailedError(
-      `Dataset '${name}' in project '${path.slug}/${path.projectSlug}' has changed since the If-Match tag was read; nothing was changed`,
-    );
+    return staleTag(`Dataset '${name}' in project '${path.slug}/${path.projectSlug}'`);
   }
 }

@@ -4,7 +4,7 @@ import { isValidSubject } from '../auth/jwt.strategy.js';
 import { mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { segment, type Answer } from '../common/answer.js';
-import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../common/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, staleTag } from '../common/errors.js';
 import { RawJson } from '../common/raw-json.js';
 import { IdempotencyService, type IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { rejectNulls } from '../common/validators.js';
@@ -67,11 +67,7 @@ export class NamespacesService {
     );
     requireRole(resolveScope(found, { slug }), REQUIRED_ROLE.updateNamespace, { slug });
     if (found.body === null) {
-      throw ifMatch === null
-        ? new NotFoundError(`Namespace '${slug}' not found`)
-        : new PreconditionFailedError(
-            `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`,
-          );
+      throw ifMatch === null ? new NotFoundError(`Namespace '${slug}' not found`) : staleTag(`Namespace '${slug}'`);
     }
     return { etag: found.etag, body: new RawJson(found.body) };
   }
@@ -81,11 +77,7 @@ export class NamespacesService {
     requireRole(resolveScope(found, { slug }), REQUIRED_ROLE.deleteNamespace, { slug });
     if (found.deleted) return SUCCESS;
     // The statement checked these on the locked row: what it saw is why it did not delete.
-    if (!found.tag_holds) {
-      throw new PreconditionFailedError(
-        `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`,
-      );
-    }
+    if (!found.tag_holds) throw staleTag(`Namespace '${slug}'`);
     if (found.has_projects) throw new ConflictError(`Namespace '${slug}' still has projects; delete them first`);
     throw new Error(`namespace '${slug}' was live, unchanged and empty under lock, yet not deleted`);
   }

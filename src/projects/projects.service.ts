@@ -3,7 +3,7 @@ import { requireRole, resolveScope } from '../auth/access.js';
 import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
 import type { AuthUser } from '../auth/user.js';
 import { segment, type Answer } from '../common/answer.js';
-import { NotFoundError, PreconditionFailedError } from '../common/errors.js';
+import { NotFoundError, staleTag } from '../common/errors.js';
 import { SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
 import { RawJson } from '../common/raw-json.js';
 import { deriveSlug } from '../common/slug.js';
@@ -101,8 +101,6 @@ export class ProjectsService {
   private notChanged(slug: string, projectSlug: string, ifMatch: string[] | null): Error {
     return ifMatch === null
       ? new NotFoundError(`Project '${projectSlug}' not found in namespace '${slug}'`)
-      : new PreconditionFailedError(
-          `Project '${slug}/${projectSlug}' has changed since the If-Match tag was read; nothing was changed`,
-        );
+      : staleTag(`Project '${slug}/${projectSlug}'`);
   }
 }
