@@ -19,6 +19,7 @@ import { ProjectEntity } from '#src/projects/project.entity.js';
 @Index('ix_collection_trash', { synchronize: false })
 @Index('ix_collection_deleted_at', { synchronize: false })
 @Index('ix_collection_detached_from', { synchronize: false })
+@Index('ix_collection_purged', { synchronize: false })
 @ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_collection_project' })
 // ON DELETE SET NULL (dataset_id) in migrations/: purging a dataset leaves the deleted collections naming it standalone.
 @ForeignKey(() => DatasetEntity, ['namespaceId', 'projectId', 'datasetId'], ['namespaceId', 'projectId', 'id'], {
@@ -72,11 +73,24 @@ export class CollectionEntity {
   /** The dataset whose deletion detached it (restoring that dataset re-attaches it while standalone). */
   @Column({ name: 'detached_from', type: 'uuid', nullable: true })
   detachedFrom: string | null;
+
+  /** The generation of its members: every member change takes the next one (versions record it). */
+  @Column({ name: 'member_gen', type: 'bigint', default: 0 })
+  memberGen: string;
+
+  /** The generation of its newest version (-1: none): a member removed that was added by then moves to member_history. */
+  @Column({ name: 'frozen_gen', type: 'bigint', default: -1 })
+  frozenGen: string;
+
+  /** Purged from the trash while a version still names it: hidden, kept until no version does. */
+  @Column({ name: 'purged_at', type: 'timestamptz', nullable: true })
+  purgedAt: Date | null;
 }
 
 /** One node id in a collection, with its insertion position. */
 @Entity('collection_member')
 @Index('uq_collection_member_position', ['namespaceId', 'collectionId', 'position'], { unique: true })
+@Index('ix_collection_member_restored', ['namespaceId', 'collectionId', 'addedGen'], { where: 'restored' })
 @ForeignKey(() => CollectionEntity, ['namespaceId', 'collectionId'], ['namespaceId', 'id'], {
   name: 'fk_collection_member_collection',
   onDelete: 'CASCADE',
@@ -96,4 +110,48 @@ export class CollectionMemberEntity {
 
   @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })
   addedAt: Date;
+
+  /** The collection's member generation that added it. */
+  @Column({ name: 'added_gen', type: 'bigint', default: 0 })
+  addedGen: string;
+
+  /** Put back at its old position by a version restore. */
+  @Column({ type: 'boolean', default: false })
+  restored: boolean;
+}
+
+/** A removed member that a version still sees, with the generations that added and removed it. */
+@Entity('member_history')
+@Check('ck_member_history_gens', 'removed_gen > added_gen')
+@Index('ix_member_history_removed', ['namespaceId', 'collectionId', 'removedGen'])
+@Index('ix_member_history_node', ['namespaceId', 'collectionId', 'nodeId'])
+@Index('ix_member_history_restored', ['namespaceId', 'collectionId', 'addedGen'], { where: 'restored' })
+@ForeignKey(() => CollectionEntity, ['namespaceId', 'collectionId'], ['namespaceId', 'id'], {
+  name: 'fk_member_history_collection',
+  onDelete: 'CASCADE',
+})
+export class MemberHistoryEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_member_history' })
+  namespaceId: string;
+
+  @PrimaryColumn({ name: 'collection_id', type: 'uuid', primaryKeyConstraintName: 'pk_member_history' })
+  collectionId: string;
+
+  @Column({ name: 'node_id', type: 'varchar', length: 128 })
+  nodeId: string;
+
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_member_history' })
+  position: string;
+
+  @Column({ name: 'added_at', type: 'timestamptz' })
+  addedAt: Date;
+
+  @PrimaryColumn({ name: 'added_gen', type: 'bigint', primaryKeyConstraintName: 'pk_member_history' })
+  addedGen: string;
+
+  @Column({ name: 'removed_gen', type: 'bigint' })
+  removedGen: string;
+
+  @Column({ type: 'boolean', default: false })
+  restored: boolean;
 }
