@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   );
   const fixture: Fixture = {
     user: big.user,
+    requestId: 'plan-test',
     slug: big.namespace,
     projectSlug: big.project,
     dataset: dataset.name,
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
     datasetId: dataset.id,
     trashId: randomUUID(),
     batch: 50,
+    version: 1,
+    laterVersion: 2,
   };
   const rows: string[][] = [];
   let failed = 0;

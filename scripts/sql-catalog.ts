@@ -1,23 +1,20 @@
 import 'reflect-metadata';
-import type { AuthUser } from '#src/auth/user.js';
-import { CollectionsRepository } from '#src/collections/collections.repository.js';
-import type { CollectionListQuery } from '#src/collections/dto/collection.dto.js';
-import type { ListQuery } from '#src/common/pagination.js';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Database, type PoolStats, type Queryable } from '#src/database/database.js';
-import { DatasetsRepository } from '#src/datasets/datasets.repository.js';
-import { IdempotencyRepository } from '#src/idempotency/idempotency.repository.js';
+import { sqlDeclared, sqlExamples, type Fixture } from '#src/database/generate-sql.js';
 import type { Keep } from '#src/idempotency/keep.js';
-import { MeRepository } from '#src/me/me.repository.js';
-import { NamespacesRepository } from '#src/namespaces/namespaces.repository.js';
-import { ProjectsRepository } from '#src/projects/projects.repository.js';
-import { TrashRepository } from '#src/trash/trash.repository.js';
 
 /*
- * Every statement the repositories send, by repository and method, with representative
- * parameters: `npm run sql` renders them into sql/ (checked in, so a reviewer reads each route's
- * real statement in one place, and CI fails when they drift from the code), and the plan test
- * EXPLAINs them on a big database.
+ * Every statement the repositories send, rendered from the example calls each repository method
+ * carries (@GenerateSql beside the method): `npm run sql` writes them into sql/ (checked in, so a
+ * reviewer reads each route's real statement in one place, and CI fails when they drift from the
+ * code), and the plan test EXPLAINs the scaled and prepared ones on a big database. Every
+ * `*.repository.ts` under src/ is found by itself, and a method without examples fails the render.
  */
+
+export type { Fixture };
 
 export interface Statement {
   /** `Repository.method (variant)`. */
@@ -30,29 +27,9 @@ export interface Statement {
   prepared: boolean;
 }
 
-/** The names a catalog's statements address. */
-export interface Fixture {
-  user: string;
-  slug: string;
-  projectSlug: string;
-  dataset: string;
-  collection: string;
-  /** A member of `collection` (a cursor). */
-  member: string;
-  /** A tag some collections and datasets carry. */
-  tag: string;
-  /** A substring of some names. */
-  word: string;
-  /** A dataset id of the project. */
-  datasetId: string;
-  /** A deleted dataset or collection id (trash). */
-  trashId: string;
-  /** Ids in a member add/remove batch (absent ones). */
-  batch: number;
-}
-
 export const EXAMPLE: Fixture = {
   user: 'alice',
+  requestId: 'req-0001',
   slug: 'acme',
   projectSlug: 'robotics',
   dataset: 'training-v2',
@@ -63,20 +40,29 @@ export const EXAMPLE: Fixture = {
   datasetId: '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13',
   trashId: '0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21',
   batch: 1000,
+  version: 1,
+  laterVersion: 2,
 };
 
 /** A Database that records what it is asked to send, and answers one empty row. */
 class Recorder extends Database {
   readonly kind = 'server';
-  readonly streams = true;
+  readonly streams: boolean;
   recorded: { sql: string; params: unknown[]; prepared: boolean }[] = [];
 
+  constructor(streams: boolean) {
+    super();
+    this.streams = streams;
+  }
   protected send<T>(sql: string, params: unknown[], prepared = false): Promise<T[]> {
     this.recorded.push({ sql, params, prepared });
     return Promise.resolve([{} as T]);
   }
   override query<T>(sql: string, params: unknown[] = [], prepared = false): Promise<T[]> {
     return this.send<T>(sql, params, prepared);
+  }
+  override maintenance<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.send<T>(sql, params);
   }
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return work(this);
@@ -93,197 +79,105 @@ class Recorder extends Database {
   }
 }
 
-const page = (extra: Partial<ListQuery> = {}): ListQuery => ({ page: 1, pageSize: 50, sort: '-createdAt', ...extra });
+type RepositoryClass = (new (db: Database) => object) & { name: string; prototype: object };
 
-/** Every statement, rendered with the fixture's names. */
+/** Every `*.repository.js` beside this build's sources, with the repository classes it exports. */
+async function repositories(): Promise<{ feature: string; classes: RepositoryClass[] }[]> {
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+  const found: { feature: string; classes: RepositoryClass[] }[] = [];
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? walk(join(dir, entry.name))
+        : entry.name.endsWith('.repository.js')
+          ? [join(dir, entry.name)]
+          : [],
+    );
+  for (const file of walk(src).sort()) {
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const classes = Object.values(module).filter(
+      (value): value is RepositoryClass => typeof value === 'function' && /Repository$/.test(value.name),
+    );
+    found.push({ feature: relative(src, dirname(file)), classes });
+  }
+  return found;
+}
+
+/** The methods a repository class defines itself (its statements). */
+function methodsOf(type: RepositoryClass): string[] {
+  return Object.getOwnPropertyNames(type.prototype).filter(
+    (name) =>
+      name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(type.prototype, name)?.value === 'function',
+  );
+}
+
+/** Every statement, by feature (sql/<feature>.sql), rendered with the fixture's names. */
 export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> {
-  const db = new Recorder();
-  const namespaces = new NamespacesRepository(db);
-  const projects = new ProjectsRepository(db);
-  const datasets = new DatasetsRepository(db);
-  const collections = new CollectionsRepository(db);
-  const trash = new TrashRepository(db);
-  const me = new MeRepository(db);
-  const idempotency = new IdempotencyRepository(db);
-  const user: AuthUser = { sub: f.user, name: null, email: null, username: f.user, expiresAt: 0 };
-  const keep: Keep = {
-    tx: db,
-    userId: f.user,
-    key: 'retry-7',
-    fingerprint: '0'.repeat(64),
-    status: 201,
-    location: null,
-  };
-  const writers = ['writer', 'admin', 'owner'] as const;
-  const all = [...writers];
-  const tag = [f.tag];
   const out: Record<string, Statement[]> = {};
-
-  async function add(
-    file: string,
-    name: string,
-    scaled: boolean,
-    run: () => Promise<unknown> | AsyncGenerator<unknown>,
-  ): Promise<void> {
-    db.recorded = [];
-    const result = run();
-    if (Symbol.asyncIterator in result) {
-      while (!(await result.next()).done);
-    } else {
-      await result;
-    }
-    for (const [i, { sql, params, prepared }] of db.recorded.entries()) {
-      const shown = db.recorded.length > 1 ? `${name} #${i + 1}` : name;
-      (out[file] ??= []).push({ name: shown, sql, params, scaled, prepared });
+  const missing: string[] = [];
+  for (const { feature, classes } of await repositories()) {
+    for (const type of classes) {
+      for (const method of methodsOf(type)) {
+        if (!sqlDeclared(type.prototype, method)) {
+          missing.push(`${type.name}.${method}`);
+          continue;
+        }
+        // A streamed read has two forms: one statement read through a cursor (a server), or a head
+        // and then a statement a chunk (the embedded engine): both are rendered.
+        const streamed = (type.prototype as Record<string, { constructor: { name: string } }>)[method].constructor.name;
+        const forms = streamed === 'AsyncGeneratorFunction' ? [true, false] : [true];
+        for (const example of sqlExamples(type.prototype, method)) {
+          for (const streams of forms) {
+            for (const keyed of example.keyed ? [false, true] : [false]) {
+              const db = new Recorder(streams);
+              const repository = new type(db) as Record<string, (...args: unknown[]) => unknown>;
+              const keep: Keep = {
+                tx: db,
+                userId: f.user,
+                key: 'retry-7',
+                fingerprint: '0'.repeat(64),
+                status: 201,
+                location: null,
+              };
+              const result = repository[method](...example.params(f), ...(keyed ? [keep] : []));
+              if (result !== null && typeof result === 'object' && Symbol.asyncIterator in result) {
+                // The recorder answers one empty row: a walk shows its first statements, then ends.
+                const parts = result as AsyncGenerator<unknown>;
+                try {
+                  for (let i = 0; i < 4 && !(await parts.next()).done; i++);
+                } catch (error) {
+                  if (db.recorded.length === 0) throw error; // a walk stops where the recorder's empty rows end it
+                }
+              } else {
+                await result;
+              }
+              const variant = [
+                example.name,
+                keyed ? 'Idempotency-Key' : null,
+                forms.length > 1 && !streams ? 'embedded' : null,
+              ]
+                .filter(Boolean)
+                .join(', ');
+              const label = `${type.name}.${method}${variant ? ` (${variant})` : ''}`;
+              // A walk repeats its chunk statement: each text once.
+              const sent = db.recorded.filter((r, i) => db.recorded.findIndex((o) => o.sql === r.sql) === i);
+              for (const [i, { sql, params, prepared }] of sent.entries()) {
+                (out[feature] ??= []).push({
+                  name: sent.length > 1 ? `${label} #${i + 1}` : label,
+                  sql,
+                  params,
+                  scaled: example.scaled ?? false,
+                  prepared,
+                });
+              }
+            }
+          }
+        }
+      }
     }
   }
-
-  const n = 'namespaces';
-  await add(n, 'NamespacesRepository.create', false, () => namespaces.create(f.user, { slug: f.slug }));
-  await add(n, 'NamespacesRepository.create (with an Idempotency-Key)', false, () =>
-    namespaces.create(f.user, { slug: f.slug }, keep),
-  );
-  await add(n, 'NamespacesRepository.list', true, () => namespaces.list(f.user, page()));
-  await add(n, 'NamespacesRepository.list (sort=name)', true, () => namespaces.list(f.user, page({ sort: 'name' })));
-  await add(n, 'NamespacesRepository.list (q)', true, () => namespaces.list(f.user, page({ q: f.word })));
-  await add(n, 'NamespacesRepository.findWithProjectCount', false, () =>
-    namespaces.findWithProjectCount(f.user, f.slug, null),
-  );
-  await add(n, 'NamespacesRepository.update', false, () =>
-    namespaces.update(f.user, f.slug, { name: 'Acme' }, all, null),
-  );
-  await add(n, 'NamespacesRepository.listMembers', true, () =>
-    namespaces.listMembers(f.user, f.slug, { page: 1, pageSize: 50 }),
-  );
-  await add(n, 'NamespacesRepository.softDelete (with If-Match)', false, () =>
-    namespaces.softDelete(f.user, f.slug, ['owner'], ['"etag"']),
-  );
-  await add(n, 'NamespacesRepository.putMember', false, () =>
-    namespaces.putMember(f.user, f.slug, 'bob', 'writer', { manage: ['admin', 'owner'], owners: ['owner'] }),
-  );
-  await add(n, 'NamespacesRepository.deleteMember', false, () =>
-    namespaces.deleteMember(f.user, f.slug, 'bob', { manage: ['admin', 'owner'], owners: ['owner'] }),
-  );
-  await add(n, 'MeRepository.me', true, () => me.me(user));
-  await add(n, 'MeRepository.me (GET /auth/me)', true, () => me.me(user, f.user));
-
-  const p = 'projects';
-  const project = { name: 'Robotics', slug: f.projectSlug, description: null, tags: [], metadata: null };
-  await add(p, 'ProjectsRepository.create', false, () => projects.create(f.user, f.slug, project, all));
-  await add(p, 'ProjectsRepository.list', true, () => projects.list(f.user, f.slug, page()));
-  await add(p, 'ProjectsRepository.list (q, tag)', true, () => projects.list(f.user, f.slug, page({ q: f.word, tag })));
-  await add(p, 'ProjectsRepository.findWithCounts', false, () =>
-    projects.findWithCounts(f.user, f.slug, f.projectSlug, null),
-  );
-  await add(p, 'ProjectsRepository.update', false, () =>
-    projects.update(f.user, f.slug, f.projectSlug, { description: 'x' }, all, ['"etag"']),
-  );
-  await add(p, 'ProjectsRepository.softDelete', false, () =>
-    projects.softDelete(f.user, f.slug, f.projectSlug, all, null),
-  );
-
-  const d = 'datasets';
-  const dataset = { name: f.dataset, description: null, tags: [], metadata: null };
-  await add(d, 'DatasetsRepository.create', false, () => datasets.create(f.user, f.slug, f.projectSlug, dataset, all));
-  await add(d, 'DatasetsRepository.list', true, () => datasets.list(f.user, f.slug, f.projectSlug, page()));
-  await add(d, 'DatasetsRepository.list (sort=name, page 3)', true, () =>
-    datasets.list(f.user, f.slug, f.projectSlug, page({ sort: 'name', page: 3 })),
-  );
-  await add(d, 'DatasetsRepository.list (q)', true, () =>
-    datasets.list(f.user, f.slug, f.projectSlug, page({ q: f.word })),
-  );
-  await add(d, 'DatasetsRepository.list (tag)', true, () =>
-    datasets.list(f.user, f.slug, f.projectSlug, page({ tag })),
-  );
-  await add(d, 'DatasetsRepository.findWithCollections', false, () =>
-    datasets.findWithCollections(f.user, f.slug, f.projectSlug, f.dataset, null),
-  );
-  await add(d, 'DatasetsRepository.streamCollections', false, () =>
-    datasets.streamCollections(f.user, f.slug, f.projectSlug, f.dataset),
-  );
-  await add(d, 'DatasetsRepository.update', false, () =>
-    datasets.update(f.user, f.slug, f.projectSlug, f.dataset, { description: 'x' }, all, null),
-  );
-  await add(d, 'DatasetsRepository.softDelete', false, () =>
-    datasets.softDelete(f.user, f.slug, f.projectSlug, f.dataset, all, null),
-  );
-  await add(d, 'DatasetsRepository.link', true, () =>
-    datasets.link(f.user, f.slug, f.projectSlug, f.dataset, [f.collection], all, null),
-  );
-  await add(d, 'DatasetsRepository.unlink', true, () =>
-    datasets.unlink(f.user, f.slug, f.projectSlug, f.dataset, [f.collection], all, null),
-  );
-
-  const c = 'collections';
-  const collection = {
-    name: f.collection,
-    description: null,
-    tags: [],
-    metadata: null,
-    datasetId: null,
-    members: [f.member],
-  };
-  const list = (extra: Partial<CollectionListQuery>): CollectionListQuery => page(extra);
-  await add(c, 'CollectionsRepository.create', false, () =>
-    collections.create(f.user, f.slug, f.projectSlug, collection, all),
-  );
-  await add(c, 'CollectionsRepository.list', true, () => collections.list(f.user, f.slug, f.projectSlug, list({})));
-  await add(c, 'CollectionsRepository.list (sort=name)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ sort: 'name' })),
-  );
-  await add(c, 'CollectionsRepository.list (sort=-updatedAt, page 20)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ sort: '-updatedAt', page: 20 })),
-  );
-  await add(c, 'CollectionsRepository.list (q)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ q: f.word })),
-  );
-  await add(c, 'CollectionsRepository.list (tag)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ tag })),
-  );
-  await add(c, 'CollectionsRepository.list (datasetId)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ datasetId: f.datasetId })),
-  );
-  await add(c, 'CollectionsRepository.list (standalone=true)', true, () =>
-    collections.list(f.user, f.slug, f.projectSlug, list({ standalone: 'true' })),
-  );
-  await add(c, 'CollectionsRepository.find', false, () =>
-    collections.find(f.user, f.slug, f.projectSlug, f.collection, true, null),
-  );
-  await add(c, 'CollectionsRepository.find (members=false)', false, () =>
-    collections.find(f.user, f.slug, f.projectSlug, f.collection, false, ['"etag"']),
-  );
-  await add(c, 'CollectionsRepository.streamMembers', false, () =>
-    collections.streamMembers(f.user, f.slug, f.projectSlug, f.collection),
-  );
-  await add(c, 'CollectionsRepository.update', false, () =>
-    collections.update(f.user, f.slug, f.projectSlug, f.collection, { description: 'x' }, all, null),
-  );
-  await add(c, 'CollectionsRepository.softDelete', false, () =>
-    collections.softDelete(f.user, f.slug, f.projectSlug, f.collection, all, null),
-  );
-  const batch = Array.from({ length: f.batch }, (_, i) => `absent-${i}`);
-  await add(c, 'CollectionsRepository.addMembers', true, () =>
-    collections.addMembers(f.user, f.slug, f.projectSlug, f.collection, batch, all, null),
-  );
-  await add(c, 'CollectionsRepository.removeMembers', true, () =>
-    collections.removeMembers(f.user, f.slug, f.projectSlug, f.collection, batch, all, null),
-  );
-  await add(c, 'CollectionsRepository.listMembersPage', true, () =>
-    collections.listMembersPage(f.user, f.slug, f.projectSlug, f.collection, { page: 1, pageSize: 50 }),
-  );
-  await add(c, 'CollectionsRepository.listMembersAfter', true, () =>
-    collections.listMembersAfter(f.user, f.slug, f.projectSlug, f.collection, f.member, 100),
-  );
-
-  const t = 'trash';
-  await add(t, 'TrashRepository.list', true, () => trash.list(f.user, f.slug, f.projectSlug, null, 1, 50));
-  await add(t, 'TrashRepository.restore', false, () =>
-    trash.restore(f.user, f.slug, f.projectSlug, f.trashId, null, all),
-  );
-  await add(t, 'TrashRepository.purge', false, () => trash.purge(f.user, f.slug, f.projectSlug, f.trashId, all));
-  await add(t, 'TrashRepository.purgeExpired', false, () => trash.purgeExpired(30, 100));
-  await add(t, 'IdempotencyRepository.claim', false, () => idempotency.claim(db, f.user, 'retry-7'));
-  await add(t, 'IdempotencyRepository.purgeExpired', false, () => idempotency.purgeExpired(1000));
-  void writers;
+  if (missing.length > 0) {
+    throw new Error(`repository methods without @GenerateSql examples (or @NoSql): ${missing.join(', ')}`);
+  }
   return out;
 }

@@ -4,18 +4,33 @@
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = "front-camera-clips"
--- $5 = null
--- $6 = []
+-- $4 = null
+-- $5 = ["episode-0042"]
+-- $6 = "front-camera-clips"
 -- $7 = null
--- $8 = null
--- $9 = ["episode-0042"]
--- $10 = ["writer","admin","owner"]
+-- $8 = []
+-- $9 = null
+-- $10 = ["episode-0042"]
+-- $11 = ["writer","admin","owner"]
+-- $12 = null
+-- $13 = "collection.created"
+-- $14 = "alice"
+-- $15 = "req-0001"
+-- $16 = "collection"
+-- $17 = "robotics"
+-- $18 = "dataset.collections.changed"
+-- $19 = "alice"
+-- $20 = "req-0001"
+-- $21 = "dataset"
+-- $22 = "robotics"
+-- $23 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -37,13 +52,14 @@ WITH
   ),
   ds AS (
     SELECT
-      d.id
+      d.id,
+      d.name
     FROM
       dataset d
       JOIN pr ON d.namespace_id = pr.namespace_id
       AND d.project_id = pr.id
     WHERE
-      d.id = $8::uuid
+      d.id = $4::uuid
       AND d.deleted_at IS NULL
     FOR SHARE OF
       d
@@ -53,7 +69,7 @@ WITH
       u.node_id,
       min(u.ord) AS ord
     FROM
-      unnest($9::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
+      unnest($5::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
     GROUP BY
       u.node_id
   ),
@@ -68,7 +84,8 @@ WITH
         tags,
         metadata,
         member_count,
-        member_seq
+        member_seq,
+        member_gen
       )
     SELECT
       pr.namespace_id,
@@ -79,24 +96,29 @@ WITH
         FROM
           ds
       ),
-      $4,
-      $5,
-      $6,
-      $7,
+      $6::text,
+      $7::text,
+      $8::TEXT[],
+      $9::jsonb,
       (
         SELECT
           count(*)
         FROM
           ids
       ),
-      cardinality($9::TEXT[])
+      cardinality($10::TEXT[]),
+      1
     FROM
-      pr,
-      ns
+      pr
     WHERE
-      ns.role = ANY ($10::TEXT[])
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($11::TEXT[])
       AND (
-        $8::uuid IS NULL
+        $12::uuid IS NULL
         OR EXISTS (
           SELECT
             1
@@ -109,15 +131,113 @@ WITH
   ),
   m AS (
     INSERT INTO
-      collection_member (namespace_id, collection_id, node_id, position)
+      collection_member (
+        namespace_id,
+        collection_id,
+        node_id,
+        position,
+        added_gen
+      )
     SELECT
       c.namespace_id,
       c.id,
       ids.node_id,
-      ids.ord
+      ids.ord,
+      1
     FROM
       c,
       ids
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $13::text,
+      $14::text,
+      $15::text,
+      r.project_id,
+      r.project,
+      $16::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $17::text AS project,
+          c.id AS target_id,
+          c.name AS target_name,
+          jsonb_build_object(
+            'datasetId',
+            c.dataset_id,
+            'memberCount',
+            c.member_count
+          ) AS data
+        FROM
+          c
+      ) r
+    RETURNING
+      1
+  ),
+  ev_ds AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $18::text,
+      $19::text,
+      $20::text,
+      r.project_id,
+      r.project,
+      $21::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $22::text AS project,
+          ds.id AS target_id,
+          ds.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(c.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          c,
+          ds
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -133,7 +253,373 @@ SELECT
       pr
   ) AS project_found,
   (
-    $8::uuid IS NULL
+    $23::uuid IS NULL
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        ds
+    )
+  ) AS dataset_found,
+  (
+    SELECT
+      json_build_object(
+        'id',
+        c.id,
+        'name',
+        c.name,
+        'description',
+        c.description,
+        'tags',
+        to_json(c.tags),
+        'metadata',
+        c.metadata,
+        'projectId',
+        c.project_id,
+        'datasetId',
+        c.dataset_id,
+        'members',
+        (
+          SELECT
+            coalesce(
+              json_agg(
+                ids.node_id
+                ORDER BY
+                  ids.ord
+              ),
+              '[]'
+            )
+          FROM
+            ids
+        ),
+        'memberCount',
+        c.member_count,
+        'createdAt',
+        iso_time (c.created_at),
+        'updatedAt',
+        iso_time (c.updated_at)
+      )::text
+    FROM
+      c
+  ) AS body;
+
+-- CollectionsRepository.create (Idempotency-Key)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = null
+-- $5 = ["episode-0042"]
+-- $6 = "front-camera-clips"
+-- $7 = null
+-- $8 = []
+-- $9 = null
+-- $10 = ["episode-0042"]
+-- $11 = ["writer","admin","owner"]
+-- $12 = null
+-- $13 = "collection.created"
+-- $14 = "alice"
+-- $15 = "req-0001"
+-- $16 = "collection"
+-- $17 = "robotics"
+-- $18 = "dataset.collections.changed"
+-- $19 = "alice"
+-- $20 = "req-0001"
+-- $21 = "dataset"
+-- $22 = "robotics"
+-- $23 = "alice"
+-- $24 = "retry-7"
+-- $25 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $26 = 201
+-- $27 = null
+-- $28 = null
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  ds AS (
+    SELECT
+      d.id,
+      d.name
+    FROM
+      dataset d
+      JOIN pr ON d.namespace_id = pr.namespace_id
+      AND d.project_id = pr.id
+    WHERE
+      d.id = $4::uuid
+      AND d.deleted_at IS NULL
+    FOR SHARE OF
+      d
+  ),
+  ids AS (
+    SELECT
+      u.node_id,
+      min(u.ord) AS ord
+    FROM
+      unnest($5::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
+    GROUP BY
+      u.node_id
+  ),
+  c AS (
+    INSERT INTO
+      collection (
+        namespace_id,
+        project_id,
+        dataset_id,
+        name,
+        description,
+        tags,
+        metadata,
+        member_count,
+        member_seq,
+        member_gen
+      )
+    SELECT
+      pr.namespace_id,
+      pr.id,
+      (
+        SELECT
+          id
+        FROM
+          ds
+      ),
+      $6::text,
+      $7::text,
+      $8::TEXT[],
+      $9::jsonb,
+      (
+        SELECT
+          count(*)
+        FROM
+          ids
+      ),
+      cardinality($10::TEXT[]),
+      1
+    FROM
+      pr
+    WHERE
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($11::TEXT[])
+      AND (
+        $12::uuid IS NULL
+        OR EXISTS (
+          SELECT
+            1
+          FROM
+            ds
+        )
+      )
+    RETURNING
+      *
+  ),
+  m AS (
+    INSERT INTO
+      collection_member (
+        namespace_id,
+        collection_id,
+        node_id,
+        position,
+        added_gen
+      )
+    SELECT
+      c.namespace_id,
+      c.id,
+      ids.node_id,
+      ids.ord,
+      1
+    FROM
+      c,
+      ids
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $13::text,
+      $14::text,
+      $15::text,
+      r.project_id,
+      r.project,
+      $16::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $17::text AS project,
+          c.id AS target_id,
+          c.name AS target_name,
+          jsonb_build_object(
+            'datasetId',
+            c.dataset_id,
+            'memberCount',
+            c.member_count
+          ) AS data
+        FROM
+          c
+      ) r
+    RETURNING
+      1
+  ),
+  ev_ds AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $18::text,
+      $19::text,
+      $20::text,
+      r.project_id,
+      r.project,
+      $21::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $22::text AS project,
+          ds.id AS target_id,
+          ds.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(c.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          c,
+          ds
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $23::text,
+      $24::text,
+      $25::text,
+      $26::smallint,
+      b.body,
+      $27::text
+    FROM
+      (
+        SELECT
+          (
+            SELECT
+              json_build_object(
+                'id',
+                c.id,
+                'name',
+                c.name,
+                'description',
+                c.description,
+                'tags',
+                to_json(c.tags),
+                'metadata',
+                c.metadata,
+                'projectId',
+                c.project_id,
+                'datasetId',
+                c.dataset_id,
+                'members',
+                (
+                  SELECT
+                    coalesce(
+                      json_agg(
+                        ids.node_id
+                        ORDER BY
+                          ids.ord
+                      ),
+                      '[]'
+                    )
+                  FROM
+                    ids
+                ),
+                'memberCount',
+                c.member_count,
+                'createdAt',
+                iso_time (c.created_at),
+                'updatedAt',
+                iso_time (c.updated_at)
+              )::text
+            FROM
+              c
+          ) AS body
+      ) b
+    WHERE
+      b.body IS NOT NULL
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  (
+    $28::uuid IS NULL
     OR EXISTS (
       SELECT
         1
@@ -187,13 +673,21 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = 1
--- $5 = 50
+-- $4 = 50
+-- $5 = 1
+-- $6 = 50
+-- $7 = 100
+-- $8 = 1
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -227,13 +721,14 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND TRUE
         ORDER BY
           c.created_at DESC,
           c.id DESC
         LIMIT
-          $5::int::int
+          $4::int
         OFFSET
-          ($4::int::int - 1) * $5::int::int
+          ($5::bigint - 1) * $6::int
       ) c
   )
 SELECT
@@ -257,49 +752,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
+                )::json
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -310,168 +807,13 @@ SELECT
             page c
         ),
         'page',
-        $4::int::int,
+        $8::bigint,
         'pageSize',
-        $5::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
-      )::text
-    FROM
-      (
-        SELECT
-          (
-            (
-              SELECT
-                p.collection_count
-              FROM
-                project p
-                JOIN pr ON p.namespace_id = pr.namespace_id
-                AND p.id = pr.id
-            )
-          )::int AS n
-        OFFSET
-          0
-      ) tot
-  ) AS body;
-
--- CollectionsRepository.list (sort=name)
--- $1 = "alice"
--- $2 = "acme"
--- $3 = "robotics"
--- $4 = 1
--- $5 = 50
-WITH
-  ns AS (
-    SELECT
-      n.id,
-      m.role
-    FROM
-      namespace n
-      JOIN namespace_member m ON m.namespace_id = n.id
-      AND m.user_id = $1::text
-    WHERE
-      n.slug = $2::text
-      AND n.deleted_at IS NULL
-  ),
-  pr AS (
-    SELECT
-      p.namespace_id,
-      p.id
-    FROM
-      project p
-      JOIN ns ON p.namespace_id = ns.id
-    WHERE
-      p.slug = $3::text
-      AND p.deleted_at IS NULL
-  ),
-  page AS (
-    SELECT
-      c.*
-    FROM
-      pr
-      CROSS JOIN LATERAL (
-        SELECT
-          c.*
-        FROM
-          collection c
-        WHERE
-          c.namespace_id = pr.namespace_id
-          AND c.project_id = pr.id
-          AND c.deleted_at IS NULL
-        ORDER BY
-          lower(c.name) COLLATE "C" ASC,
-          c.name COLLATE "C" ASC,
-          c.id ASC
-        LIMIT
-          $5::int::int
-        OFFSET
-          ($4::int::int - 1) * $5::int::int
-      ) c
-  )
-SELECT
-  (
-    SELECT
-      role
-    FROM
-      ns
-  ) AS role,
-  EXISTS (
-    SELECT
-      1
-    FROM
-      pr
-  ) AS project_found,
-  (
-    SELECT
-      json_build_object(
-        'collections',
-        (
-          SELECT
-            coalesce(
-              json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
-                ORDER BY
-                  lower(c.name) COLLATE "C" ASC,
-                  c.name COLLATE "C" ASC,
-                  c.id ASC
-              ),
-              '[]'
-            )
-          FROM
-            page c
-        ),
-        'page',
-        $4::int::int,
-        'pageSize',
-        $5::int::int,
-        'total',
-        tot.n,
-        'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -495,13 +837,21 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = 20
--- $5 = 50
+-- $4 = 50
+-- $5 = 20
+-- $6 = 50
+-- $7 = 100
+-- $8 = 20
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -535,13 +885,14 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND TRUE
         ORDER BY
           c.updated_at DESC,
           c.id DESC
         LIMIT
-          $5::int::int
+          $4::int
         OFFSET
-          ($4::int::int - 1) * $5::int::int
+          ($5::bigint - 1) * $6::int
       ) c
   )
 SELECT
@@ -565,49 +916,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
+                )::json
                 ORDER BY
                   c.updated_at DESC,
                   c.id DESC
@@ -618,13 +971,13 @@ SELECT
             page c
         ),
         'page',
-        $4::int::int,
+        $8::bigint,
         'pageSize',
-        $5::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -649,13 +1002,22 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "%camera%"
--- $5 = 1
--- $6 = 50
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 100
+-- $9 = 1
+-- $10 = 50
+-- $11 = 50
+-- $12 = 50
+-- $13 = "%camera%"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -694,9 +1056,9 @@ WITH
           c.created_at DESC,
           c.id DESC
         LIMIT
-          $6::int::int
+          $5::int
         OFFSET
-          ($5::int::int - 1) * $6::int::int
+          ($6::bigint - 1) * $7::int
       ) c
   )
 SELECT
@@ -720,49 +1082,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
+                )::json
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -773,13 +1137,13 @@ SELECT
             page c
         ),
         'page',
-        $5::int::int,
+        $9::bigint,
         'pageSize',
-        $6::int::int,
+        $10::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int::int - 1) / $6::int::int
+        (tot.n + $11::int - 1) / $12::int
       )::text
     FROM
       (
@@ -804,7 +1168,7 @@ SELECT
                     pr
                 )
                 AND c.deleted_at IS NULL
-                AND c.name ILIKE $4::text
+                AND c.name ILIKE $13::text
             )
           )::int AS n
         OFFSET
@@ -817,14 +1181,23 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = ["lidar"]
--- $5 = "lidar"
+-- $5 = 50
 -- $6 = 1
 -- $7 = 50
+-- $8 = 100
+-- $9 = 1
+-- $10 = 50
+-- $11 = 50
+-- $12 = 50
+-- $13 = "collection"
+-- $14 = "lidar"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -863,9 +1236,9 @@ WITH
           c.created_at DESC,
           c.id DESC
         LIMIT
-          $7::int::int
+          $5::int
         OFFSET
-          ($6::int::int - 1) * $7::int::int
+          ($6::bigint - 1) * $7::int
       ) c
   )
 SELECT
@@ -889,49 +1262,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
+                )::json
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -942,13 +1317,13 @@ SELECT
             page c
         ),
         'page',
-        $6::int::int,
+        $9::bigint,
         'pageSize',
-        $7::int::int,
+        $10::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $7::int::int - 1) / $7::int::int
+        (tot.n + $11::int - 1) / $12::int
       )::text
     FROM
       (
@@ -964,10 +1339,189 @@ SELECT
                 WHERE
                   t.namespace_id = pr.namespace_id
                   AND t.project_id = pr.id
-                  AND t.kind = 'collection'
-                  AND t.tag = $5::text
+                  AND t.kind = $13::text
+                  AND t.tag = $14::text
               ),
               0
+            )
+          )::int AS n
+        OFFSET
+          0
+      ) tot
+  ) AS body;
+
+-- CollectionsRepository.list (two tags)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = ["lidar","t1"]
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 100
+-- $9 = 1
+-- $10 = 50
+-- $11 = 50
+-- $12 = 50
+-- $13 = ["lidar","t1"]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  page AS (
+    SELECT
+      c.*
+    FROM
+      pr
+      CROSS JOIN LATERAL (
+        SELECT
+          c.*
+        FROM
+          collection c
+        WHERE
+          c.namespace_id = pr.namespace_id
+          AND c.project_id = pr.id
+          AND c.deleted_at IS NULL
+          AND c.tags @> $4::TEXT[]
+        ORDER BY
+          c.created_at DESC,
+          c.id DESC
+        LIMIT
+          $5::int
+        OFFSET
+          ($6::bigint - 1) * $7::int
+      ) c
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  (
+    SELECT
+      json_build_object(
+        'collections',
+        (
+          SELECT
+            coalesce(
+              json_agg(
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
+                )::json
+                ORDER BY
+                  c.created_at DESC,
+                  c.id DESC
+              ),
+              '[]'
+            )
+          FROM
+            page c
+        ),
+        'page',
+        $9::bigint,
+        'pageSize',
+        $10::int,
+        'total',
+        tot.n,
+        'totalPages',
+        (tot.n + $11::int - 1) / $12::int
+      )::text
+    FROM
+      (
+        SELECT
+          (
+            (
+              SELECT
+                count(*)
+              FROM
+                collection c
+              WHERE
+                c.namespace_id = (
+                  SELECT
+                    namespace_id
+                  FROM
+                    pr
+                )
+                AND c.project_id = (
+                  SELECT
+                    id
+                  FROM
+                    pr
+                )
+                AND c.deleted_at IS NULL
+                AND c.tags @> $13::TEXT[]
             )
           )::int AS n
         OFFSET
@@ -980,13 +1534,22 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
--- $5 = 1
--- $6 = 50
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 100
+-- $9 = 1
+-- $10 = 50
+-- $11 = 50
+-- $12 = 50
+-- $13 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1025,9 +1588,9 @@ WITH
           c.created_at DESC,
           c.id DESC
         LIMIT
-          $6::int::int
+          $5::int
         OFFSET
-          ($5::int::int - 1) * $6::int::int
+          ($6::bigint - 1) * $7::int
       ) c
   )
 SELECT
@@ -1051,49 +1614,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
+                )::json
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1104,13 +1669,13 @@ SELECT
             page c
         ),
         'page',
-        $5::int::int,
+        $9::bigint,
         'pageSize',
-        $6::int::int,
+        $10::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int::int - 1) / $6::int::int
+        (tot.n + $11::int - 1) / $12::int
       )::text
     FROM
       (
@@ -1135,7 +1700,7 @@ SELECT
                     pr
                 )
                 AND c.deleted_at IS NULL
-                AND c.dataset_id = $4::uuid
+                AND c.dataset_id = $13::uuid
             )
           )::int AS n
         OFFSET
@@ -1143,17 +1708,25 @@ SELECT
       ) tot
   ) AS body;
 
--- CollectionsRepository.list (standalone=true)
+-- CollectionsRepository.list (standalone)
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = 1
--- $5 = 50
+-- $4 = 50
+-- $5 = 1
+-- $6 = 50
+-- $7 = 100
+-- $8 = 1
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1192,9 +1765,9 @@ WITH
           c.created_at DESC,
           c.id DESC
         LIMIT
-          $5::int::int
+          $4::int
         OFFSET
-          ($4::int::int - 1) * $5::int::int
+          ($5::bigint - 1) * $6::int
       ) c
   )
 SELECT
@@ -1218,49 +1791,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                json_build_object(
-                  'id',
-                  c.id,
-                  'name',
-                  c.name,
-                  'description',
-                  c.description,
-                  'tags',
-                  to_json(c.tags),
-                  'metadata',
-                  c.metadata,
-                  'projectId',
-                  c.project_id,
-                  'datasetId',
-                  c.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = c.namespace_id
-                          AND m.collection_id = c.id
-                        ORDER BY
-                          m.position
-                        LIMIT
-                          100
-                      ) x
-                  ),
-                  'memberCount',
-                  c.member_count,
-                  'membersTruncated',
-                  c.member_count > 100,
-                  'createdAt',
-                  iso_time (c.created_at),
-                  'updatedAt',
-                  iso_time (c.updated_at)
-                )
+                (
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
+                )::json
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1271,13 +1846,13 @@ SELECT
             page c
         ),
         'page',
-        $4::int::int,
+        $8::bigint,
         'pageSize',
-        $5::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -1304,11 +1879,18 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
 -- $5 = null
+-- $6 = null
+-- $7 = 50000
+-- $8 = null
+-- $9 = null
+-- $10 = 50000
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1330,10 +1912,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1383,7 +1962,7 @@ SELECT
       SELECT
         (
           c.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          OR '*' = ANY ($6::TEXT[])
         )
       FROM
         c
@@ -1393,7 +1972,7 @@ SELECT
   coalesce(
     (
       SELECT
-        c.member_count > 50000
+        c.member_count > $7::int
       FROM
         c
     ),
@@ -1403,10 +1982,10 @@ SELECT
     SELECT
       CASE
         WHEN (
-          c.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          c.etag = ANY ($8::TEXT[])
+          OR '*' = ANY ($9::TEXT[])
         )
-        OR c.member_count > 50000 THEN NULL
+        OR c.member_count > $10::int THEN NULL
         ELSE json_build_object(
           'id',
           c.id,
@@ -1429,7 +2008,9 @@ SELECT
             FROM
               (
                 SELECT
-                  m.node_id
+                  m.node_id,
+                  m.position,
+                  m.added_at
                 FROM
                   collection_member m
                 WHERE
@@ -1437,8 +2018,6 @@ SELECT
                   AND m.collection_id = c.id
                 ORDER BY
                   m.position
-                LIMIT
-                  50000
               ) x
           ),
           'memberCount',
@@ -1453,18 +2032,23 @@ SELECT
       c
   ) AS body;
 
--- CollectionsRepository.find (members=false)
+-- CollectionsRepository.find (members=false, If-None-Match)
 -- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = ["\"etag\""]
+-- $5 = ["\"0f3c\""]
+-- $6 = ["\"0f3c\""]
+-- $7 = ["\"0f3c\""]
+-- $8 = ["\"0f3c\""]
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1486,10 +2070,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1539,7 +2120,7 @@ SELECT
       SELECT
         (
           c.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          OR '*' = ANY ($6::TEXT[])
         )
       FROM
         c
@@ -1559,8 +2140,8 @@ SELECT
     SELECT
       CASE
         WHEN (
-          c.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          c.etag = ANY ($7::TEXT[])
+          OR '*' = ANY ($8::TEXT[])
         )
         OR FALSE THEN NULL
         ELSE json_build_object(
@@ -1595,12 +2176,13 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = 10000
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1622,10 +2204,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1691,8 +2270,9 @@ FROM
             FROM
               (
                 SELECT
+                  m.node_id,
                   m.position,
-                  m.node_id
+                  m.added_at
                 FROM
                   collection_member m
                 WHERE
@@ -1701,7 +2281,7 @@ FROM
                 ORDER BY
                   m.position
                 LIMIT
-                  $5::int
+                  10000
               ) s
           ) x
         WHERE
@@ -1720,8 +2300,9 @@ FROM
             FROM
               (
                 SELECT
+                  m.node_id,
                   m.position,
-                  m.node_id
+                  m.added_at
                 FROM
                   collection_member m
                 WHERE
@@ -1731,7 +2312,7 @@ FROM
                 ORDER BY
                   m.position
                 LIMIT
-                  $5::int
+                  10000
               ) s
           ) x
         WHERE
@@ -1744,21 +2325,18 @@ FROM
       chunk
   ) k;
 
--- CollectionsRepository.update
+-- CollectionsRepository.streamMembers (embedded) #1
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = "{\"description\":\"x\"}"
--- $6 = null
--- $7 = false
--- $8 = ["writer","admin","owner"]
--- $9 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1780,10 +2358,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1792,15 +2367,159 @@ WITH
       x.name = $4::text
       AND x.deleted_at IS NULL
   ),
+  c AS (
+    SELECT
+      c.*
+    FROM
+      collection c
+      JOIN t ON c.namespace_id = t.namespace_id
+      AND c.id = t.id
+  )
+SELECT
+  c.namespace_id,
+  c.id,
+  json_build_object(
+    'id',
+    c.id,
+    'name',
+    c.name,
+    'description',
+    c.description,
+    'tags',
+    to_json(c.tags),
+    'metadata',
+    c.metadata,
+    'projectId',
+    c.project_id,
+    'datasetId',
+    c.dataset_id,
+    'members',
+    json_build_array(),
+    'memberCount',
+    c.member_count,
+    'createdAt',
+    iso_time (c.created_at),
+    'updatedAt',
+    iso_time (c.updated_at)
+  )::text AS head
+FROM
+  c;
+
+-- CollectionsRepository.streamMembers (embedded) #2
+-- $1 = undefined
+-- $2 = undefined
+-- $3 = "0"
+SELECT
+  max(s.position)::text AS last,
+  array_to_json(array_agg(s.node_id))::text AS ids
+FROM
+  (
+    SELECT
+      $1::uuid AS namespace_id,
+      $2::uuid AS id
+  ) c
+  CROSS JOIN LATERAL (
+    SELECT
+      m.node_id,
+      m.position,
+      m.added_at
+    FROM
+      collection_member m
+    WHERE
+      m.namespace_id = c.namespace_id
+      AND m.collection_id = c.id
+      AND m.position > $3::bigint
+    ORDER BY
+      m.position
+    LIMIT
+      10000
+  ) s;
+
+-- CollectionsRepository.update
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "front-camera-clips"
+-- $5 = null
+-- $6 = "{\"description\":\"Front camera clips\"}"
+-- $7 = "{\"description\":\"Front camera clips\"}"
+-- $8 = "{\"description\":\"Front camera clips\"}"
+-- $9 = "{\"description\":\"Front camera clips\"}"
+-- $10 = "{\"description\":\"Front camera clips\"}"
+-- $11 = "{\"description\":\"Front camera clips\"}"
+-- $12 = "{\"description\":\"Front camera clips\"}"
+-- $13 = "{\"description\":\"Front camera clips\"}"
+-- $14 = false
+-- $15 = ["writer","admin","owner"]
+-- $16 = false
+-- $17 = null
+-- $18 = "collection.updated"
+-- $19 = "alice"
+-- $20 = "req-0001"
+-- $21 = "collection"
+-- $22 = "robotics"
+-- $23 = "{\"changed\":[\"description\"]}"
+-- $24 = "dataset.collections.changed"
+-- $25 = "alice"
+-- $26 = "req-0001"
+-- $27 = "dataset"
+-- $28 = "robotics"
+-- $29 = "dataset.collections.changed"
+-- $30 = "alice"
+-- $31 = "req-0001"
+-- $32 = "dataset"
+-- $33 = "robotics"
+-- $34 = false
+-- $35 = null
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
+    FROM
+      collection x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      x
+  ),
   ds AS (
     SELECT
-      d.id
+      d.id,
+      d.name
     FROM
       dataset d
       JOIN pr ON d.namespace_id = pr.namespace_id
       AND d.project_id = pr.id
     WHERE
-      d.id = $6::uuid
+      d.id = $5::uuid
       AND d.deleted_at IS NULL
     FOR SHARE OF
       d
@@ -1809,26 +2528,26 @@ WITH
     UPDATE collection c
     SET
       name = CASE
-        WHEN $5::jsonb ? 'name' THEN $5::jsonb ->> 'name'
+        WHEN $6::jsonb ? 'name' THEN $7::jsonb ->> 'name'
         ELSE c.name
       END,
       description = CASE
-        WHEN $5::jsonb ? 'description' THEN $5::jsonb ->> 'description'
+        WHEN $8::jsonb ? 'description' THEN $9::jsonb ->> 'description'
         ELSE c.description
       END,
       tags = CASE
-        WHEN $5::jsonb ? 'tags' THEN ARRAY(
+        WHEN $10::jsonb ? 'tags' THEN ARRAY(
           SELECT
-            jsonb_array_elements_text($5::jsonb -> 'tags')
+            jsonb_array_elements_text($11::jsonb -> 'tags')
         )
         ELSE c.tags
       END,
       metadata = CASE
-        WHEN $5::jsonb ? 'metadata' THEN nullif($5::jsonb -> 'metadata', 'null')
+        WHEN $12::jsonb ? 'metadata' THEN nullif($13::jsonb -> 'metadata', 'null')
         ELSE c.metadata
       END,
       dataset_id = CASE
-        WHEN $7::boolean THEN (
+        WHEN $14::boolean THEN (
           SELECT
             id
           FROM
@@ -1838,16 +2557,20 @@ WITH
       END,
       updated_at = now()
     FROM
-      t,
-      ns
+      t
     WHERE
       c.namespace_id = t.namespace_id
       AND c.id = t.id
       AND c.deleted_at IS NULL
-      AND ns.role = ANY ($8::TEXT[])
       AND (
-        NOT $7::boolean
-        OR $6::uuid IS NULL
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($15::TEXT[])
+      AND (
+        NOT $16::boolean
+        OR $17::uuid IS NULL
         OR EXISTS (
           SELECT
             1
@@ -1855,17 +2578,151 @@ WITH
             ds
         )
       )
-      AND (
-        $9::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(concat_ws(':', c.id, c.version)) || '"'
-          ) = ANY ($9::TEXT[])
-          OR '*' = ANY ($9::TEXT[])
-        )
-      )
+      AND TRUE
     RETURNING
       c.*
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $18::text,
+      $19::text,
+      $20::text,
+      r.project_id,
+      r.project,
+      $21::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $22::text AS project,
+          c.id AS target_id,
+          c.name AS target_name,
+          $23::jsonb AS data
+        FROM
+          c
+      ) r
+    RETURNING
+      1
+  ),
+  ev_from AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $24::text,
+      $25::text,
+      $26::text,
+      r.project_id,
+      r.project,
+      $27::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $28::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          jsonb_build_object(
+            'added',
+            '[]'::jsonb,
+            'removed',
+            jsonb_build_array(t.name)
+          ) AS data
+        FROM
+          c,
+          t,
+          dataset d
+        WHERE
+          d.namespace_id = c.namespace_id
+          AND d.id = t.dataset_id
+          AND c.dataset_id IS DISTINCT FROM t.dataset_id
+      ) r
+    RETURNING
+      1
+  ),
+  ev_to AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $29::text,
+      $30::text,
+      $31::text,
+      r.project_id,
+      r.project,
+      $32::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $33::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(c.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          c,
+          t,
+          dataset d
+        WHERE
+          d.namespace_id = c.namespace_id
+          AND d.id = c.dataset_id
+          AND c.dataset_id IS DISTINCT FROM t.dataset_id
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -1887,8 +2744,8 @@ SELECT
       t
   ) AS target_found,
   (
-    NOT $7::boolean
-    OR $6::uuid IS NULL
+    NOT $34::boolean
+    OR $35::uuid IS NULL
     OR EXISTS (
       SELECT
         1
@@ -1928,7 +2785,389 @@ SELECT
           FROM
             (
               SELECT
-                m.node_id
+                m.node_id,
+                m.position,
+                m.added_at
+              FROM
+                collection_member m
+              WHERE
+                m.namespace_id = c.namespace_id
+                AND m.collection_id = c.id
+              ORDER BY
+                m.position
+            ) x
+        ),
+        'memberCount',
+        c.member_count,
+        'createdAt',
+        iso_time (c.created_at),
+        'updatedAt',
+        iso_time (c.updated_at)
+      )::text
+    FROM
+      c
+  ) AS body;
+
+-- CollectionsRepository.update (move, If-Match)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "front-camera-clips"
+-- $5 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+-- $6 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $7 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $8 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $9 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $10 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $11 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $12 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $13 = "{\"datasetId\":\"5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13\"}"
+-- $14 = true
+-- $15 = ["writer","admin","owner"]
+-- $16 = true
+-- $17 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+-- $18 = ["\"0f3c\""]
+-- $19 = ["\"0f3c\""]
+-- $20 = "collection.updated"
+-- $21 = "alice"
+-- $22 = "req-0001"
+-- $23 = "collection"
+-- $24 = "robotics"
+-- $25 = "{\"changed\":[\"datasetId\"]}"
+-- $26 = "dataset.collections.changed"
+-- $27 = "alice"
+-- $28 = "req-0001"
+-- $29 = "dataset"
+-- $30 = "robotics"
+-- $31 = "dataset.collections.changed"
+-- $32 = "alice"
+-- $33 = "req-0001"
+-- $34 = "dataset"
+-- $35 = "robotics"
+-- $36 = true
+-- $37 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
+    FROM
+      collection x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      x
+  ),
+  ds AS (
+    SELECT
+      d.id,
+      d.name
+    FROM
+      dataset d
+      JOIN pr ON d.namespace_id = pr.namespace_id
+      AND d.project_id = pr.id
+    WHERE
+      d.id = $5::uuid
+      AND d.deleted_at IS NULL
+    FOR SHARE OF
+      d
+  ),
+  c AS (
+    UPDATE collection c
+    SET
+      name = CASE
+        WHEN $6::jsonb ? 'name' THEN $7::jsonb ->> 'name'
+        ELSE c.name
+      END,
+      description = CASE
+        WHEN $8::jsonb ? 'description' THEN $9::jsonb ->> 'description'
+        ELSE c.description
+      END,
+      tags = CASE
+        WHEN $10::jsonb ? 'tags' THEN ARRAY(
+          SELECT
+            jsonb_array_elements_text($11::jsonb -> 'tags')
+        )
+        ELSE c.tags
+      END,
+      metadata = CASE
+        WHEN $12::jsonb ? 'metadata' THEN nullif($13::jsonb -> 'metadata', 'null')
+        ELSE c.metadata
+      END,
+      dataset_id = CASE
+        WHEN $14::boolean THEN (
+          SELECT
+            id
+          FROM
+            ds
+        )
+        ELSE c.dataset_id
+      END,
+      updated_at = now()
+    FROM
+      t
+    WHERE
+      c.namespace_id = t.namespace_id
+      AND c.id = t.id
+      AND c.deleted_at IS NULL
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($15::TEXT[])
+      AND (
+        NOT $16::boolean
+        OR $17::uuid IS NULL
+        OR EXISTS (
+          SELECT
+            1
+          FROM
+            ds
+        )
+      )
+      AND (
+        (
+          '"' || md5(concat_ws(':', c.id, c.version)) || '"'
+        ) = ANY ($18::TEXT[])
+        OR '*' = ANY ($19::TEXT[])
+      )
+    RETURNING
+      c.*
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $20::text,
+      $21::text,
+      $22::text,
+      r.project_id,
+      r.project,
+      $23::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $24::text AS project,
+          c.id AS target_id,
+          c.name AS target_name,
+          $25::jsonb AS data
+        FROM
+          c
+      ) r
+    RETURNING
+      1
+  ),
+  ev_from AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $26::text,
+      $27::text,
+      $28::text,
+      r.project_id,
+      r.project,
+      $29::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $30::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          jsonb_build_object(
+            'added',
+            '[]'::jsonb,
+            'removed',
+            jsonb_build_array(t.name)
+          ) AS data
+        FROM
+          c,
+          t,
+          dataset d
+        WHERE
+          d.namespace_id = c.namespace_id
+          AND d.id = t.dataset_id
+          AND c.dataset_id IS DISTINCT FROM t.dataset_id
+      ) r
+    RETURNING
+      1
+  ),
+  ev_to AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $31::text,
+      $32::text,
+      $33::text,
+      r.project_id,
+      r.project,
+      $34::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          c.namespace_id,
+          c.project_id,
+          $35::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(c.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          c,
+          t,
+          dataset d
+        WHERE
+          d.namespace_id = c.namespace_id
+          AND d.id = c.dataset_id
+          AND c.dataset_id IS DISTINCT FROM t.dataset_id
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      t
+  ) AS target_found,
+  (
+    NOT $36::boolean
+    OR $37::uuid IS NULL
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        ds
+    )
+  ) AS dataset_found,
+  (
+    SELECT
+      (
+        '"' || md5(concat_ws(':', c.id, c.version)) || '"'
+      )
+    FROM
+      c
+  ) AS etag,
+  (
+    SELECT
+      json_build_object(
+        'id',
+        c.id,
+        'name',
+        c.name,
+        'description',
+        c.description,
+        'tags',
+        to_json(c.tags),
+        'metadata',
+        c.metadata,
+        'projectId',
+        c.project_id,
+        'datasetId',
+        c.dataset_id,
+        'members',
+        (
+          SELECT
+            coalesce(json_agg(x.node_id), '[]')
+          FROM
+            (
+              SELECT
+                m.node_id,
+                m.position,
+                m.added_at
               FROM
                 collection_member m
               WHERE
@@ -1955,12 +3194,18 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
 -- $5 = ["writer","admin","owner"]
--- $6 = null
+-- $6 = "collection.deleted"
+-- $7 = "alice"
+-- $8 = "req-0001"
+-- $9 = "collection"
+-- $10 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1982,10 +3227,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -2000,24 +3242,63 @@ WITH
       deleted_at = now(),
       updated_at = now()
     FROM
-      t,
-      ns
+      t
     WHERE
       x.namespace_id = t.namespace_id
       AND x.id = t.id
       AND x.deleted_at IS NULL
-      AND ns.role = ANY ($5::TEXT[])
       AND (
-        $6::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(concat_ws(':', x.id, x.version)) || '"'
-          ) = ANY ($6::TEXT[])
-          OR '*' = ANY ($6::TEXT[])
-        )
-      )
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($5::TEXT[])
+      AND TRUE
     RETURNING
-      x.id
+      x.namespace_id,
+      x.project_id,
+      x.id,
+      x.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $6::text,
+      $7::text,
+      $8::text,
+      r.project_id,
+      r.project,
+      $9::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.project_id,
+          $10::text AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          gone g
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -2050,14 +3331,21 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
--- $6 = ["writer","admin","owner"]
--- $7 = null
+-- $5 = ["writer","admin","owner"]
+-- $6 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
+-- $7 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
+-- $8 = "collection.members.changed"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "collection"
+-- $12 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -2079,10 +3367,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -2094,56 +3379,65 @@ WITH
   lk AS (
     SELECT
       c.namespace_id,
+      c.project_id,
       c.id,
+      c.name,
       c.member_count,
       c.member_seq,
+      c.member_gen,
+      c.frozen_gen,
       (
         '"' || md5(concat_ws(':', c.id, c.version)) || '"'
       ) AS etag
     FROM
       collection c
       JOIN t ON c.namespace_id = t.namespace_id
-      AND c.id = t.id,
-      ns
+      AND c.id = t.id
     WHERE
       c.deleted_at IS NULL
-      AND ns.role = ANY ($6::TEXT[])
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($5::TEXT[])
     FOR NO KEY UPDATE OF
       c
   ),
-  c AS (
+  ok AS (
     SELECT
       *
     FROM
       lk
     WHERE
-      (
-        $7::TEXT[] IS NULL
-        OR (
-          lk.etag = ANY ($7::TEXT[])
-          OR '*' = ANY ($7::TEXT[])
-        )
-      )
+      TRUE
   ),
   ids AS (
     SELECT
       u.node_id,
       min(u.ord) AS ord
     FROM
-      unnest($5::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
+      unnest($6::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
     GROUP BY
       u.node_id
   ),
   ins AS (
     INSERT INTO
-      collection_member (namespace_id, collection_id, node_id, position)
+      collection_member (
+        namespace_id,
+        collection_id,
+        node_id,
+        position,
+        added_gen
+      )
     SELECT
-      c.namespace_id,
-      c.id,
+      ok.namespace_id,
+      ok.id,
       ids.node_id,
-      c.member_seq + ids.ord
+      ok.member_seq + ids.ord,
+      ok.member_gen + 1
     FROM
-      c,
+      ok,
       ids
     ON CONFLICT ON CONSTRAINT pk_collection_member DO NOTHING
     RETURNING
@@ -2158,20 +3452,72 @@ WITH
   upd AS (
     UPDATE collection x
     SET
-      member_count = c.member_count + n.added,
-      member_seq = c.member_seq + cardinality($5::TEXT[]),
+      member_count = ok.member_count + n.added,
+      member_seq = ok.member_seq + cardinality($7::TEXT[]),
+      member_gen = ok.member_gen + (n.added > 0)::int,
       updated_at = CASE
         WHEN n.added > 0 THEN now()
         ELSE x.updated_at
       END
     FROM
-      c,
+      ok,
       n
     WHERE
-      x.namespace_id = c.namespace_id
-      AND x.id = c.id
+      x.namespace_id = ok.namespace_id
+      AND x.id = ok.id
     RETURNING
       x.member_count
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $8::text,
+      $9::text,
+      $10::text,
+      r.project_id,
+      r.project,
+      $11::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          ok.namespace_id,
+          ok.project_id,
+          $12::text AS project,
+          ok.id AS target_id,
+          ok.name AS target_name,
+          jsonb_build_object(
+            'added',
+            n.added,
+            'removed',
+            0,
+            'total',
+            upd.member_count
+          ) AS data
+        FROM
+          ok,
+          n,
+          upd
+        WHERE
+          n.added + 0 > 0
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -2203,9 +3549,9 @@ SELECT
       SELECT
         1
       FROM
-        c
+        ok
     )
-  ) AS precondition_failed,
+  ) AS stale,
   (
     SELECT
       json_build_object('added', n.added, 'total', upd.member_count)::text
@@ -2214,19 +3560,31 @@ SELECT
       upd
   ) AS body;
 
--- CollectionsRepository.removeMembers
+-- CollectionsRepository.addMembers (Idempotency-Key)
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
--- $6 = ["writer","admin","owner"]
--- $7 = null
+-- $5 = ["writer","admin","owner"]
+-- $6 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
+-- $7 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
+-- $8 = "collection.members.changed"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "collection"
+-- $12 = "robotics"
+-- $13 = "alice"
+-- $14 = "retry-7"
+-- $15 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $16 = 201
+-- $17 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -2248,10 +3606,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -2263,95 +3618,169 @@ WITH
   lk AS (
     SELECT
       c.namespace_id,
+      c.project_id,
       c.id,
+      c.name,
       c.member_count,
       c.member_seq,
+      c.member_gen,
+      c.frozen_gen,
       (
         '"' || md5(concat_ws(':', c.id, c.version)) || '"'
       ) AS etag
     FROM
       collection c
       JOIN t ON c.namespace_id = t.namespace_id
-      AND c.id = t.id,
-      ns
+      AND c.id = t.id
     WHERE
       c.deleted_at IS NULL
-      AND ns.role = ANY ($6::TEXT[])
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($5::TEXT[])
     FOR NO KEY UPDATE OF
       c
   ),
-  c AS (
+  ok AS (
     SELECT
       *
     FROM
       lk
     WHERE
-      (
-        $7::TEXT[] IS NULL
-        OR (
-          lk.etag = ANY ($7::TEXT[])
-          OR '*' = ANY ($7::TEXT[])
-        )
-      )
+      TRUE
   ),
-  found AS (
+  ids AS (
     SELECT
-      f.ctid
+      u.node_id,
+      min(u.ord) AS ord
     FROM
-      c
-      CROSS JOIN LATERAL (
-        SELECT DISTINCT
-          r.node_id
-        FROM
-          unnest($5::TEXT[]) AS r (node_id)
-      ) r
-      CROSS JOIN LATERAL (
-        SELECT
-          m.ctid
-        FROM
-          collection_member m
-        WHERE
-          m.namespace_id = c.namespace_id
-          AND m.collection_id = c.id
-          AND m.node_id = r.node_id
-      ) f
+      unnest($6::TEXT[]) WITH ORDINALITY AS u (node_id, ord)
+    GROUP BY
+      u.node_id
   ),
-  del AS (
-    DELETE FROM collection_member m
-    WHERE
-      m.ctid = ANY (
-        ARRAY(
-          SELECT
-            ctid
-          FROM
-            found
-        )
+  ins AS (
+    INSERT INTO
+      collection_member (
+        namespace_id,
+        collection_id,
+        node_id,
+        position,
+        added_gen
       )
+    SELECT
+      ok.namespace_id,
+      ok.id,
+      ids.node_id,
+      ok.member_seq + ids.ord,
+      ok.member_gen + 1
+    FROM
+      ok,
+      ids
+    ON CONFLICT ON CONSTRAINT pk_collection_member DO NOTHING
     RETURNING
       1
   ),
   n AS (
     SELECT
-      count(*)::int AS removed
+      count(*)::int AS added
     FROM
-      del
+      ins
   ),
   upd AS (
     UPDATE collection x
     SET
-      member_count = c.member_count - n.removed,
+      member_count = ok.member_count + n.added,
+      member_seq = ok.member_seq + cardinality($7::TEXT[]),
+      member_gen = ok.member_gen + (n.added > 0)::int,
       updated_at = CASE
-        WHEN n.removed > 0 THEN now()
+        WHEN n.added > 0 THEN now()
         ELSE x.updated_at
       END
     FROM
-      c,
+      ok,
       n
     WHERE
-      x.namespace_id = c.namespace_id
-      AND x.id = c.id
+      x.namespace_id = ok.namespace_id
+      AND x.id = ok.id
     RETURNING
       x.member_count
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $8::text,
+      $9::text,
+      $10::text,
+      r.project_id,
+      r.project,
+      $11::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          ok.namespace_id,
+          ok.project_id,
+          $12::text AS project,
+          ok.id AS target_id,
+          ok.name AS target_name,
+          jsonb_build_object(
+            'added',
+            n.added,
+            'removed',
+            0,
+            'total',
+            upd.member_count
+          ) AS data
+        FROM
+          ok,
+          n,
+          upd
+        WHERE
+          n.added + 0 > 0
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $13::text,
+      $14::text,
+      $15::text,
+      $16::smallint,
+      b.body,
+      $17::text
+    FROM
+      (
+        SELECT
+          (
+            SELECT
+              json_build_object('added', n.added, 'total', upd.member_count)::text
+            FROM
+              n,
+              upd
+          ) AS body
+      ) b
+    WHERE
+      b.body IS NOT NULL
   )
 SELECT
   (
@@ -2383,9 +3812,256 @@ SELECT
       SELECT
         1
       FROM
-        c
+        ok
     )
-  ) AS precondition_failed,
+  ) AS stale,
+  (
+    SELECT
+      json_build_object('added', n.added, 'total', upd.member_count)::text
+    FROM
+      n,
+      upd
+  ) AS body;
+
+-- CollectionsRepository.removeMembers
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "front-camera-clips"
+-- $5 = ["writer","admin","owner"]
+-- $6 = ["absent-0","absent-1","absent-2","absent-3","absent-4","absent-5","absent-6","absent-7","absent-8","absent-9","absent-1
+-- $7 = "collection.members.changed"
+-- $8 = "alice"
+-- $9 = "req-0001"
+-- $10 = "collection"
+-- $11 = "robotics"
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
+    FROM
+      collection x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+  ),
+  lk AS (
+    SELECT
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name,
+      c.member_count,
+      c.member_seq,
+      c.member_gen,
+      c.frozen_gen,
+      (
+        '"' || md5(concat_ws(':', c.id, c.version)) || '"'
+      ) AS etag
+    FROM
+      collection c
+      JOIN t ON c.namespace_id = t.namespace_id
+      AND c.id = t.id
+    WHERE
+      c.deleted_at IS NULL
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($5::TEXT[])
+    FOR NO KEY UPDATE OF
+      c
+  ),
+  ok AS (
+    SELECT
+      *
+    FROM
+      lk
+    WHERE
+      TRUE
+  ),
+  gone AS (
+    DELETE FROM collection_member m
+    WHERE
+      m.namespace_id = (
+        SELECT
+          namespace_id
+        FROM
+          ok
+      )
+      AND m.collection_id = (
+        SELECT
+          id
+        FROM
+          ok
+      )
+      AND m.node_id = ANY ($6::TEXT[])
+    RETURNING
+      m.*
+  ),
+  archived AS (
+    INSERT INTO
+      member_history (
+        namespace_id,
+        collection_id,
+        node_id,
+        position,
+        added_at,
+        added_gen,
+        removed_gen,
+        restored
+      )
+    SELECT
+      g.namespace_id,
+      g.collection_id,
+      g.node_id,
+      g.position,
+      g.added_at,
+      g.added_gen,
+      ok.member_gen + 1,
+      g.restored
+    FROM
+      gone g,
+      ok
+    WHERE
+      g.added_gen <= ok.frozen_gen
+  ),
+  n AS (
+    SELECT
+      count(*)::int AS removed
+    FROM
+      gone
+  ),
+  upd AS (
+    UPDATE collection x
+    SET
+      member_count = ok.member_count - n.removed,
+      member_gen = ok.member_gen + (n.removed > 0)::int,
+      updated_at = CASE
+        WHEN n.removed > 0 THEN now()
+        ELSE x.updated_at
+      END
+    FROM
+      ok,
+      n
+    WHERE
+      x.namespace_id = ok.namespace_id
+      AND x.id = ok.id
+    RETURNING
+      x.member_count
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $7::text,
+      $8::text,
+      $9::text,
+      r.project_id,
+      r.project,
+      $10::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          ok.namespace_id,
+          ok.project_id,
+          $11::text AS project,
+          ok.id AS target_id,
+          ok.name AS target_name,
+          jsonb_build_object(
+            'added',
+            0,
+            'removed',
+            n.removed,
+            'total',
+            upd.member_count
+          ) AS data
+        FROM
+          ok,
+          n,
+          upd
+        WHERE
+          0 + n.removed > 0
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      t
+  ) AS target_found,
+  (
+    EXISTS (
+      SELECT
+        1
+      FROM
+        lk
+    )
+    AND NOT EXISTS (
+      SELECT
+        1
+      FROM
+        ok
+    )
+  ) AS stale,
   (
     SELECT
       json_build_object('removed', n.removed, 'total', upd.member_count)::text
@@ -2400,13 +4076,20 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "front-camera-clips"
--- $5 = 1
--- $6 = 50
+-- $5 = 50
+-- $6 = 2
+-- $7 = 50
+-- $8 = 2
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -2428,10 +4111,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -2468,9 +4148,9 @@ WITH
         ORDER BY
           m.position
         LIMIT
-          $6::int
+          $5::int
         OFFSET
-          ($5::int - 1) * $6::int
+          ($6::bigint - 1) * $7::int
       ) m
   )
 SELECT
@@ -2515,13 +4195,13 @@ SELECT
             page m
         ),
         'page',
-        $5::int,
+        $8::bigint,
         'pageSize',
-        $6::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int - 1) / $6::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -2547,11 +4227,16 @@ SELECT
 -- $4 = "front-camera-clips"
 -- $5 = "episode-0042"
 -- $6 = 100
+-- $7 = 100
+-- $8 = "episode-0042"
+-- $9 = 100
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -2573,10 +4258,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       collection x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -2611,8 +4293,8 @@ WITH
       CROSS JOIN LATERAL (
         SELECT
           m.node_id,
-          m.added_at,
-          m.position
+          m.position,
+          m.added_at
         FROM
           collection_member m
         WHERE
@@ -2641,7 +4323,7 @@ WITH
     ORDER BY
       position
     LIMIT
-      $6::int
+      $7::int
   )
 SELECT
   (
@@ -2663,7 +4345,7 @@ SELECT
       t
   ) AS target_found,
   (
-    $5::text IS NULL
+    $8::text IS NULL
     OR EXISTS (
       SELECT
         1
@@ -2698,7 +4380,7 @@ SELECT
           count(*)
         FROM
           page
-      ) > $6::int THEN (
+      ) > $9::int THEN (
         SELECT
           node_id
         FROM

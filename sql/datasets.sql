@@ -9,11 +9,18 @@
 -- $6 = []
 -- $7 = null
 -- $8 = ["writer","admin","owner"]
+-- $9 = "dataset.created"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "dataset"
+-- $13 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -46,17 +53,252 @@ WITH
     SELECT
       pr.namespace_id,
       pr.id,
-      $4,
-      $5,
-      $6,
-      $7
+      $4::text,
+      $5::text,
+      $6::TEXT[],
+      $7::jsonb
     FROM
-      pr,
-      ns
+      pr
     WHERE
-      ns.role = ANY ($8::TEXT[])
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
     RETURNING
       *
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          d.namespace_id,
+          d.project_id,
+          $13::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          d
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  (
+    SELECT
+      json_build_object(
+        'id',
+        d.id,
+        'name',
+        d.name,
+        'description',
+        d.description,
+        'tags',
+        to_json(d.tags),
+        'projectId',
+        d.project_id,
+        'metadata',
+        d.metadata,
+        'createdAt',
+        iso_time (d.created_at),
+        'updatedAt',
+        iso_time (d.updated_at)
+      )::text
+    FROM
+      d
+  ) AS body;
+
+-- DatasetsRepository.create (Idempotency-Key)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "training-v2"
+-- $5 = null
+-- $6 = []
+-- $7 = null
+-- $8 = ["writer","admin","owner"]
+-- $9 = "dataset.created"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "dataset"
+-- $13 = "robotics"
+-- $14 = "alice"
+-- $15 = "retry-7"
+-- $16 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $17 = 201
+-- $18 = null
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  d AS (
+    INSERT INTO
+      dataset (
+        namespace_id,
+        project_id,
+        name,
+        description,
+        tags,
+        metadata
+      )
+    SELECT
+      pr.namespace_id,
+      pr.id,
+      $4::text,
+      $5::text,
+      $6::TEXT[],
+      $7::jsonb
+    FROM
+      pr
+    WHERE
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
+    RETURNING
+      *
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          d.namespace_id,
+          d.project_id,
+          $13::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          d
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $14::text,
+      $15::text,
+      $16::text,
+      $17::smallint,
+      b.body,
+      $18::text
+    FROM
+      (
+        SELECT
+          (
+            SELECT
+              json_build_object(
+                'id',
+                d.id,
+                'name',
+                d.name,
+                'description',
+                d.description,
+                'tags',
+                to_json(d.tags),
+                'projectId',
+                d.project_id,
+                'metadata',
+                d.metadata,
+                'createdAt',
+                iso_time (d.created_at),
+                'updatedAt',
+                iso_time (d.updated_at)
+              )::text
+            FROM
+              d
+          ) AS body
+      ) b
+    WHERE
+      b.body IS NOT NULL
   )
 SELECT
   (
@@ -99,13 +341,20 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = 1
--- $5 = 50
+-- $4 = 50
+-- $5 = 1
+-- $6 = 50
+-- $7 = 1
+-- $8 = 50
+-- $9 = 50
+-- $10 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -139,13 +388,14 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND TRUE
         ORDER BY
           d.created_at DESC,
           d.id DESC
         LIMIT
-          $5::int::int
+          $4::int
         OFFSET
-          ($4::int::int - 1) * $5::int::int
+          ($5::bigint - 1) * $6::int
       ) d
   )
 SELECT
@@ -211,13 +461,13 @@ SELECT
             page d
         ),
         'page',
-        $4::int::int,
+        $7::bigint,
         'pageSize',
-        $5::int::int,
+        $8::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
+        (tot.n + $9::int - 1) / $10::int
       )::text
     FROM
       (
@@ -241,13 +491,20 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = 3
--- $5 = 50
+-- $4 = 50
+-- $5 = 3
+-- $6 = 50
+-- $7 = 3
+-- $8 = 50
+-- $9 = 50
+-- $10 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -281,14 +538,15 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND TRUE
         ORDER BY
           lower(d.name) COLLATE "C" ASC,
           d.name COLLATE "C" ASC,
           d.id ASC
         LIMIT
-          $5::int::int
+          $4::int
         OFFSET
-          ($4::int::int - 1) * $5::int::int
+          ($5::bigint - 1) * $6::int
       ) d
   )
 SELECT
@@ -355,13 +613,13 @@ SELECT
             page d
         ),
         'page',
-        $4::int::int,
+        $7::bigint,
         'pageSize',
-        $5::int::int,
+        $8::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $5::int::int - 1) / $5::int::int
+        (tot.n + $9::int - 1) / $10::int
       )::text
     FROM
       (
@@ -386,13 +644,21 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "%camera%"
--- $5 = 1
--- $6 = 50
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 1
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
+-- $12 = "%camera%"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -431,9 +697,9 @@ WITH
           d.created_at DESC,
           d.id DESC
         LIMIT
-          $6::int::int
+          $5::int
         OFFSET
-          ($5::int::int - 1) * $6::int::int
+          ($6::bigint - 1) * $7::int
       ) d
   )
 SELECT
@@ -499,13 +765,13 @@ SELECT
             page d
         ),
         'page',
-        $5::int::int,
+        $8::bigint,
         'pageSize',
-        $6::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int::int - 1) / $6::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -530,7 +796,7 @@ SELECT
                     pr
                 )
                 AND d.deleted_at IS NULL
-                AND d.name ILIKE $4::text
+                AND d.name ILIKE $12::text
             )
           )::int AS n
         OFFSET
@@ -543,14 +809,22 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = ["lidar"]
--- $5 = "lidar"
+-- $5 = 50
 -- $6 = 1
 -- $7 = 50
+-- $8 = 1
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
+-- $12 = "dataset"
+-- $13 = "lidar"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -589,9 +863,9 @@ WITH
           d.created_at DESC,
           d.id DESC
         LIMIT
-          $7::int::int
+          $5::int
         OFFSET
-          ($6::int::int - 1) * $7::int::int
+          ($6::bigint - 1) * $7::int
       ) d
   )
 SELECT
@@ -657,13 +931,13 @@ SELECT
             page d
         ),
         'page',
-        $6::int::int,
+        $8::bigint,
         'pageSize',
-        $7::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $7::int::int - 1) / $7::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -679,8 +953,8 @@ SELECT
                 WHERE
                   t.namespace_id = pr.namespace_id
                   AND t.project_id = pr.id
-                  AND t.kind = 'dataset'
-                  AND t.tag = $5::text
+                  AND t.kind = $12::text
+                  AND t.tag = $13::text
               ),
               0
             )
@@ -697,11 +971,18 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "training-v2"
 -- $5 = null
+-- $6 = null
+-- $7 = 50000
+-- $8 = null
+-- $9 = null
+-- $10 = 50000
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -723,10 +1004,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -797,7 +1075,7 @@ SELECT
       SELECT
         (
           d.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          OR '*' = ANY ($6::TEXT[])
         )
       FROM
         d
@@ -816,7 +1094,7 @@ SELECT
             c.namespace_id = d.namespace_id
             AND c.dataset_id = d.id
             AND c.deleted_at IS NULL
-        ) > 50000
+        ) > $7::int
       FROM
         d
     ),
@@ -826,8 +1104,8 @@ SELECT
     SELECT
       CASE
         WHEN (
-          d.etag = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
+          d.etag = ANY ($8::TEXT[])
+          OR '*' = ANY ($9::TEXT[])
         )
         OR (
           SELECT
@@ -838,86 +1116,91 @@ SELECT
             c.namespace_id = d.namespace_id
             AND c.dataset_id = d.id
             AND c.deleted_at IS NULL
-        ) > 50000 THEN NULL
-        ELSE json_build_object(
-          'id',
-          d.id,
-          'name',
-          d.name,
-          'description',
-          d.description,
-          'tags',
-          to_json(d.tags),
-          'projectId',
-          d.project_id,
-          'metadata',
-          d.metadata,
-          'collections',
-          (
-            SELECT
-              coalesce(
-                json_agg(
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )
-                ),
-                '[]'
-              )
-            FROM
-              (
-                SELECT
-                  c.*
-                FROM
-                  collection c
-                WHERE
-                  c.namespace_id = d.namespace_id
-                  AND c.dataset_id = d.id
-                  AND c.deleted_at IS NULL
-                ORDER BY
-                  c.name
-              ) c
-          ),
-          'createdAt',
-          iso_time (d.created_at),
-          'updatedAt',
-          iso_time (d.updated_at)
-        )::text
+        ) > $10::int THEN NULL
+        ELSE (
+          json_build_object(
+            'id',
+            d.id,
+            'name',
+            d.name,
+            'description',
+            d.description,
+            'tags',
+            to_json(d.tags),
+            'projectId',
+            d.project_id,
+            'metadata',
+            d.metadata,
+            'createdAt',
+            iso_time (d.created_at),
+            'updatedAt',
+            iso_time (d.updated_at)
+          )::jsonb || json_build_object(
+            'collections',
+            (
+              SELECT
+                coalesce(
+                  json_agg(
+                    json_build_object(
+                      'id',
+                      c.id,
+                      'name',
+                      c.name,
+                      'description',
+                      c.description,
+                      'tags',
+                      to_json(c.tags),
+                      'metadata',
+                      c.metadata,
+                      'projectId',
+                      c.project_id,
+                      'datasetId',
+                      c.dataset_id,
+                      'members',
+                      (
+                        SELECT
+                          coalesce(json_agg(x.node_id), '[]')
+                        FROM
+                          (
+                            SELECT
+                              m.node_id,
+                              m.position,
+                              m.added_at
+                            FROM
+                              collection_member m
+                            WHERE
+                              m.namespace_id = c.namespace_id
+                              AND m.collection_id = c.id
+                            ORDER BY
+                              m.position
+                          ) x
+                      ),
+                      'memberCount',
+                      c.member_count,
+                      'createdAt',
+                      iso_time (c.created_at),
+                      'updatedAt',
+                      iso_time (c.updated_at)
+                    )
+                  ),
+                  '[]'
+                )
+              FROM
+                (
+                  SELECT
+                    c.*
+                  FROM
+                    collection c
+                  WHERE
+                    c.namespace_id = d.namespace_id
+                    AND c.dataset_id = d.id
+                    AND c.deleted_at IS NULL
+                  ORDER BY
+                    c.name
+                ) c
+            )
+          )::jsonb
+        )::json::text
       END
     FROM
       d
@@ -928,12 +1211,13 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "training-v2"
--- $5 = 10000
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -955,10 +1239,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -977,26 +1258,26 @@ WITH
   )
 SELECT
   'dataset' AS kind,
-  json_build_object(
-    'id',
-    d.id,
-    'name',
-    d.name,
-    'description',
-    d.description,
-    'tags',
-    to_json(d.tags),
-    'projectId',
-    d.project_id,
-    'metadata',
-    d.metadata,
-    'collections',
-    json_build_array(),
-    'createdAt',
-    iso_time (d.created_at),
-    'updatedAt',
-    iso_time (d.updated_at)
-  )::text AS text
+  (
+    json_build_object(
+      'id',
+      d.id,
+      'name',
+      d.name,
+      'description',
+      d.description,
+      'tags',
+      to_json(d.tags),
+      'projectId',
+      d.project_id,
+      'metadata',
+      d.metadata,
+      'createdAt',
+      iso_time (d.created_at),
+      'updatedAt',
+      iso_time (d.updated_at)
+    )::jsonb || json_build_object('collections', json_build_array())::jsonb
+  )::json::text AS text
 FROM
   d
 UNION ALL
@@ -1064,8 +1345,9 @@ FROM
                 FROM
                   (
                     SELECT
+                      m.node_id,
                       m.position,
-                      m.node_id
+                      m.added_at
                     FROM
                       collection_member m
                     WHERE
@@ -1074,7 +1356,7 @@ FROM
                     ORDER BY
                       m.position
                     LIMIT
-                      $5::int
+                      10000
                   ) s
               ) x
             WHERE
@@ -1093,8 +1375,9 @@ FROM
                 FROM
                   (
                     SELECT
+                      m.node_id,
                       m.position,
-                      m.node_id
+                      m.added_at
                     FROM
                       collection_member m
                     WHERE
@@ -1104,7 +1387,7 @@ FROM
                     ORDER BY
                       m.position
                     LIMIT
-                      $5::int
+                      10000
                   ) s
               ) x
             WHERE
@@ -1118,19 +1401,18 @@ FROM
       ) k
   ) x;
 
--- DatasetsRepository.update
+-- DatasetsRepository.streamCollections (embedded)
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "training-v2"
--- $5 = "{\"description\":\"x\"}"
--- $6 = ["writer","admin","owner"]
--- $7 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1152,10 +1434,148 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
+    FROM
+      dataset x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+  ),
+  d AS (
+    SELECT
+      d.*
+    FROM
+      dataset d
+      JOIN t ON d.namespace_id = t.namespace_id
+      AND d.id = t.id
+  )
+SELECT
+  (
+    json_build_object(
+      'id',
+      d.id,
+      'name',
+      d.name,
+      'description',
+      d.description,
+      'tags',
+      to_json(d.tags),
+      'projectId',
+      d.project_id,
+      'metadata',
+      d.metadata,
+      'createdAt',
+      iso_time (d.created_at),
+      'updatedAt',
+      iso_time (d.updated_at)
+    )::jsonb || json_build_object('collections', json_build_array())::jsonb
+  )::json::text AS head,
+  (
+    SELECT
+      coalesce(
+        json_agg(
+          json_build_object(
+            'namespace_id',
+            c.namespace_id,
+            'id',
+            c.id,
+            'head',
+            json_build_object(
+              'id',
+              c.id,
+              'name',
+              c.name,
+              'description',
+              c.description,
+              'tags',
+              to_json(c.tags),
+              'metadata',
+              c.metadata,
+              'projectId',
+              c.project_id,
+              'datasetId',
+              c.dataset_id,
+              'members',
+              json_build_array(),
+              'memberCount',
+              c.member_count,
+              'createdAt',
+              iso_time (c.created_at),
+              'updatedAt',
+              iso_time (c.updated_at)
+            )::text
+          )
+        ),
+        '[]'
+      )
+    FROM
+      (
+        SELECT
+          c.*
+        FROM
+          collection c
+        WHERE
+          c.namespace_id = d.namespace_id
+          AND c.dataset_id = d.id
+          AND c.deleted_at IS NULL
+        ORDER BY
+          c.name
+      ) c
+  ) AS collections
+FROM
+  d;
+
+-- DatasetsRepository.update
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "training-v2"
+-- $5 = "{\"description\":\"Q1 training data\"}"
+-- $6 = "{\"description\":\"Q1 training data\"}"
+-- $7 = "{\"description\":\"Q1 training data\"}"
+-- $8 = "{\"description\":\"Q1 training data\"}"
+-- $9 = "{\"description\":\"Q1 training data\"}"
+-- $10 = "{\"description\":\"Q1 training data\"}"
+-- $11 = "{\"description\":\"Q1 training data\"}"
+-- $12 = "{\"description\":\"Q1 training data\"}"
+-- $13 = ["writer","admin","owner"]
+-- $14 = "dataset.updated"
+-- $15 = "alice"
+-- $16 = "req-0001"
+-- $17 = "dataset"
+-- $18 = "robotics"
+-- $19 = "{\"changed\":[\"description\"]}"
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1170,65 +1590,80 @@ WITH
     UPDATE dataset d
     SET
       name = CASE
-        WHEN $5::jsonb ? 'name' THEN $5::jsonb ->> 'name'
+        WHEN $5::jsonb ? 'name' THEN $6::jsonb ->> 'name'
         ELSE d.name
       END,
       description = CASE
-        WHEN $5::jsonb ? 'description' THEN $5::jsonb ->> 'description'
+        WHEN $7::jsonb ? 'description' THEN $8::jsonb ->> 'description'
         ELSE d.description
       END,
       tags = CASE
-        WHEN $5::jsonb ? 'tags' THEN ARRAY(
+        WHEN $9::jsonb ? 'tags' THEN ARRAY(
           SELECT
-            jsonb_array_elements_text($5::jsonb -> 'tags')
+            jsonb_array_elements_text($10::jsonb -> 'tags')
         )
         ELSE d.tags
       END,
       metadata = CASE
-        WHEN $5::jsonb ? 'metadata' THEN nullif($5::jsonb -> 'metadata', 'null')
+        WHEN $11::jsonb ? 'metadata' THEN nullif($12::jsonb -> 'metadata', 'null')
         ELSE d.metadata
       END,
       updated_at = now()
     FROM
-      t,
-      ns
+      t
     WHERE
       d.namespace_id = t.namespace_id
       AND d.id = t.id
       AND d.deleted_at IS NULL
-      AND ns.role = ANY ($6::TEXT[])
       AND (
-        $7::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(
-              concat_ws(
-                ':',
-                t.id,
-                t.version,
-                (
-                  SELECT
-                    string_agg(
-                      dc.id || '.' || dc.version,
-                      ','
-                      ORDER BY
-                        dc.id
-                    )
-                  FROM
-                    collection dc
-                  WHERE
-                    dc.namespace_id = t.namespace_id
-                    AND dc.dataset_id = t.id
-                    AND dc.deleted_at IS NULL
-                )
-              )
-            ) || '"'
-          ) = ANY ($7::TEXT[])
-          OR '*' = ANY ($7::TEXT[])
-        )
-      )
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($13::TEXT[])
+      AND TRUE
     RETURNING
       d.*
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $14::text,
+      $15::text,
+      $16::text,
+      r.project_id,
+      r.project,
+      $17::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          d.namespace_id,
+          d.project_id,
+          $18::text AS project,
+          d.id AS target_id,
+          d.name AS target_name,
+          $19::jsonb AS data
+        FROM
+          d
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -1308,12 +1743,18 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "training-v2"
 -- $5 = ["writer","admin","owner"]
--- $6 = null
+-- $6 = "dataset.deleted"
+-- $7 = "alice"
+-- $8 = "req-0001"
+-- $9 = "dataset"
+-- $10 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1335,10 +1776,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1353,45 +1791,63 @@ WITH
       deleted_at = now(),
       updated_at = now()
     FROM
-      t,
-      ns
+      t
     WHERE
       x.namespace_id = t.namespace_id
       AND x.id = t.id
       AND x.deleted_at IS NULL
-      AND ns.role = ANY ($5::TEXT[])
       AND (
-        $6::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(
-              concat_ws(
-                ':',
-                x.id,
-                x.version,
-                (
-                  SELECT
-                    string_agg(
-                      dc.id || '.' || dc.version,
-                      ','
-                      ORDER BY
-                        dc.id
-                    )
-                  FROM
-                    collection dc
-                  WHERE
-                    dc.namespace_id = x.namespace_id
-                    AND dc.dataset_id = x.id
-                    AND dc.deleted_at IS NULL
-                )
-              )
-            ) || '"'
-          ) = ANY ($6::TEXT[])
-          OR '*' = ANY ($6::TEXT[])
-        )
-      )
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($5::TEXT[])
+      AND TRUE
     RETURNING
-      x.id
+      x.namespace_id,
+      x.project_id,
+      x.id,
+      x.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $6::text,
+      $7::text,
+      $8::text,
+      r.project_id,
+      r.project,
+      $9::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.project_id,
+          $10::text AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          gone g
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -1425,13 +1881,21 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "training-v2"
 -- $5 = ["front-camera-clips"]
--- $6 = ["writer","admin","owner"]
--- $7 = null
+-- $6 = ["front-camera-clips"]
+-- $7 = ["writer","admin","owner"]
+-- $8 = ["writer","admin","owner"]
+-- $9 = "dataset.collections.changed"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "dataset"
+-- $13 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1453,10 +1917,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1469,36 +1930,7 @@ WITH
   ),
   fresh AS (
     SELECT
-      (
-        $7::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(
-              concat_ws(
-                ':',
-                t.id,
-                t.version,
-                (
-                  SELECT
-                    string_agg(
-                      dc.id || '.' || dc.version,
-                      ','
-                      ORDER BY
-                        dc.id
-                    )
-                  FROM
-                    collection dc
-                  WHERE
-                    dc.namespace_id = t.namespace_id
-                    AND dc.dataset_id = t.id
-                    AND dc.deleted_at IS NULL
-                )
-              )
-            ) || '"'
-          ) = ANY ($7::TEXT[])
-          OR '*' = ANY ($7::TEXT[])
-        )
-      ) AS holds
+      TRUE AS holds
     FROM
       t
   ),
@@ -1518,12 +1950,16 @@ WITH
       collection c
       JOIN t ON c.namespace_id = t.namespace_id
       AND c.project_id = t.project_id,
-      ns,
       fresh
     WHERE
-      c.name = ANY ($5::TEXT[])
+      c.name = ANY ($6::TEXT[])
       AND c.deleted_at IS NULL
-      AND ns.role = ANY ($6::TEXT[])
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($7::TEXT[])
       AND fresh.holds
     FOR NO KEY UPDATE OF
       c
@@ -1557,10 +1993,14 @@ WITH
     SELECT
       1
     FROM
-      ns,
       fresh
     WHERE
-      ns.role = ANY ($6::TEXT[])
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
       AND fresh.holds
       AND NOT EXISTS (
         SELECT
@@ -1589,7 +2029,69 @@ WITH
       AND c.id = f.id
       AND f.dataset_id IS NULL
     RETURNING
-      c.id
+      c.id,
+      c.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          t.namespace_id,
+          t.project_id,
+          $13::text AS project,
+          t.id AS target_id,
+          t.name AS target_name,
+          jsonb_build_object(
+            'added',
+            (
+              SELECT
+                jsonb_agg(
+                  a.name
+                  ORDER BY
+                    a.name
+                )
+              FROM
+                added a
+            ),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          t
+        WHERE
+          EXISTS (
+            SELECT
+              1
+            FROM
+              added
+          )
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -1618,7 +2120,356 @@ SELECT
         fresh
     ),
     TRUE
-  ) AS precondition_failed,
+  ) AS stale,
+  (
+    SELECT
+      array_agg(
+        name
+        ORDER BY
+          name
+      )
+    FROM
+      missing
+  ) AS missing,
+  (
+    SELECT
+      array_agg(
+        name
+        ORDER BY
+          name
+      )
+    FROM
+      taken
+  ) AS taken,
+  (
+    SELECT
+      json_build_object(
+        'added',
+        (
+          SELECT
+            count(*)::int
+          FROM
+            added
+        ),
+        'total',
+        (
+          SELECT
+            count(*)::int
+          FROM
+            collection c
+            JOIN t ON c.namespace_id = t.namespace_id
+            AND c.dataset_id = t.id
+          WHERE
+            c.deleted_at IS NULL
+        ) + (
+          SELECT
+            count(*)::int
+          FROM
+            added
+        )
+      )::text
+    FROM
+      go
+  ) AS body;
+
+-- DatasetsRepository.link (Idempotency-Key)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "training-v2"
+-- $5 = ["front-camera-clips"]
+-- $6 = ["front-camera-clips"]
+-- $7 = ["writer","admin","owner"]
+-- $8 = ["writer","admin","owner"]
+-- $9 = "dataset.collections.changed"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "dataset"
+-- $13 = "robotics"
+-- $14 = "alice"
+-- $15 = "retry-7"
+-- $16 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $17 = 201
+-- $18 = null
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
+    FROM
+      dataset x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+    FOR SHARE OF
+      x
+  ),
+  fresh AS (
+    SELECT
+      TRUE AS holds
+    FROM
+      t
+  ),
+  want AS (
+    SELECT DISTINCT
+      w.name
+    FROM
+      unnest($5::TEXT[]) AS w (name)
+  ),
+  found AS (
+    SELECT
+      c.namespace_id,
+      c.id,
+      c.name,
+      c.dataset_id
+    FROM
+      collection c
+      JOIN t ON c.namespace_id = t.namespace_id
+      AND c.project_id = t.project_id,
+      fresh
+    WHERE
+      c.name = ANY ($6::TEXT[])
+      AND c.deleted_at IS NULL
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($7::TEXT[])
+      AND fresh.holds
+    FOR NO KEY UPDATE OF
+      c
+  ),
+  missing AS (
+    SELECT
+      w.name
+    FROM
+      want w
+    WHERE
+      NOT EXISTS (
+        SELECT
+          1
+        FROM
+          found f
+        WHERE
+          f.name = w.name
+      )
+  ),
+  taken AS (
+    SELECT
+      f.name
+    FROM
+      found f,
+      t
+    WHERE
+      f.dataset_id IS NOT NULL
+      AND f.dataset_id <> t.id
+  ),
+  go AS (
+    SELECT
+      1
+    FROM
+      fresh
+    WHERE
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
+      AND fresh.holds
+      AND NOT EXISTS (
+        SELECT
+          1
+        FROM
+          missing
+      )
+      AND NOT EXISTS (
+        SELECT
+          1
+        FROM
+          taken
+      )
+  ),
+  added AS (
+    UPDATE collection c
+    SET
+      dataset_id = t.id,
+      updated_at = now()
+    FROM
+      found f,
+      t,
+      go
+    WHERE
+      c.namespace_id = f.namespace_id
+      AND c.id = f.id
+      AND f.dataset_id IS NULL
+    RETURNING
+      c.id,
+      c.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          t.namespace_id,
+          t.project_id,
+          $13::text AS project,
+          t.id AS target_id,
+          t.name AS target_name,
+          jsonb_build_object(
+            'added',
+            (
+              SELECT
+                jsonb_agg(
+                  a.name
+                  ORDER BY
+                    a.name
+                )
+              FROM
+                added a
+            ),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          t
+        WHERE
+          EXISTS (
+            SELECT
+              1
+            FROM
+              added
+          )
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $14::text,
+      $15::text,
+      $16::text,
+      $17::smallint,
+      b.body,
+      $18::text
+    FROM
+      (
+        SELECT
+          (
+            SELECT
+              json_build_object(
+                'added',
+                (
+                  SELECT
+                    count(*)::int
+                  FROM
+                    added
+                ),
+                'total',
+                (
+                  SELECT
+                    count(*)::int
+                  FROM
+                    collection c
+                    JOIN t ON c.namespace_id = t.namespace_id
+                    AND c.dataset_id = t.id
+                  WHERE
+                    c.deleted_at IS NULL
+                ) + (
+                  SELECT
+                    count(*)::int
+                  FROM
+                    added
+                )
+              )::text
+            FROM
+              go
+          ) AS body
+      ) b
+    WHERE
+      b.body IS NOT NULL
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      t
+  ) AS target_found,
+  NOT coalesce(
+    (
+      SELECT
+        holds
+      FROM
+        fresh
+    ),
+    TRUE
+  ) AS stale,
   (
     SELECT
       array_agg(
@@ -1677,12 +2528,19 @@ SELECT
 -- $4 = "training-v2"
 -- $5 = ["front-camera-clips"]
 -- $6 = ["writer","admin","owner"]
--- $7 = null
+-- $7 = "dataset.collections.changed"
+-- $8 = "alice"
+-- $9 = "req-0001"
+-- $10 = "dataset"
+-- $11 = "robotics"
+-- $12 = ["writer","admin","owner"]
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -1704,10 +2562,7 @@ WITH
   ),
   t AS (
     SELECT
-      x.namespace_id,
-      x.project_id,
-      x.id,
-      x.version
+      x.*
     FROM
       dataset x
       JOIN pr ON x.namespace_id = pr.namespace_id
@@ -1720,36 +2575,7 @@ WITH
   ),
   fresh AS (
     SELECT
-      (
-        $7::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(
-              concat_ws(
-                ':',
-                t.id,
-                t.version,
-                (
-                  SELECT
-                    string_agg(
-                      dc.id || '.' || dc.version,
-                      ','
-                      ORDER BY
-                        dc.id
-                    )
-                  FROM
-                    collection dc
-                  WHERE
-                    dc.namespace_id = t.namespace_id
-                    AND dc.dataset_id = t.id
-                    AND dc.deleted_at IS NULL
-                )
-              )
-            ) || '"'
-          ) = ANY ($7::TEXT[])
-          OR '*' = ANY ($7::TEXT[])
-        )
-      ) AS holds
+      TRUE AS holds
     FROM
       t
   ),
@@ -1760,17 +2586,84 @@ WITH
       updated_at = now()
     FROM
       t,
-      ns,
       fresh
     WHERE
       c.namespace_id = t.namespace_id
+      AND c.project_id = t.project_id
       AND c.dataset_id = t.id
       AND c.deleted_at IS NULL
       AND c.name = ANY ($5::TEXT[])
-      AND ns.role = ANY ($6::TEXT[])
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($6::TEXT[])
       AND fresh.holds
     RETURNING
-      c.id
+      c.id,
+      c.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $7::text,
+      $8::text,
+      $9::text,
+      r.project_id,
+      r.project,
+      $10::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          t.namespace_id,
+          t.project_id,
+          $11::text AS project,
+          t.id AS target_id,
+          t.name AS target_name,
+          jsonb_build_object(
+            'added',
+            '[]'::jsonb,
+            'removed',
+            (
+              SELECT
+                jsonb_agg(
+                  r.name
+                  ORDER BY
+                    r.name
+                )
+              FROM
+                removed r
+            )
+          ) AS data
+        FROM
+          t
+        WHERE
+          EXISTS (
+            SELECT
+              1
+            FROM
+              removed
+          )
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -1799,7 +2692,7 @@ SELECT
         fresh
     ),
     TRUE
-  ) AS precondition_failed,
+  ) AS stale,
   (
     SELECT
       json_build_object(
@@ -1829,4 +2722,17 @@ SELECT
       )::text
     FROM
       t
+    WHERE
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($12::TEXT[])
+      AND (
+        SELECT
+          holds
+        FROM
+          fresh
+      )
   ) AS body;

@@ -3,17 +3,24 @@
 -- ProjectsRepository.create
 -- $1 = "alice"
 -- $2 = "acme"
--- $3 = "robotics"
--- $4 = "Robotics"
--- $5 = null
--- $6 = []
--- $7 = null
--- $8 = ["writer","admin","owner"]
+-- $3 = "alice"
+-- $4 = "robotics"
+-- $5 = "Robotics"
+-- $6 = null
+-- $7 = []
+-- $8 = null
+-- $9 = ["admin","owner"]
+-- $10 = "project.created"
+-- $11 = "alice"
+-- $12 = "req-0001"
+-- $13 = "project"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -23,6 +30,17 @@ WITH
       AND n.deleted_at IS NULL
     FOR NO KEY UPDATE OF
       n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR SHARE OF
+      m
   ),
   p AS (
     INSERT INTO
@@ -36,24 +54,260 @@ WITH
       )
     SELECT
       ns.id,
-      $3,
-      $4,
-      $5,
-      $6,
-      $7
+      $4::text,
+      $5::text,
+      $6::text,
+      $7::TEXT[],
+      $8::jsonb
     FROM
       ns
     WHERE
-      ns.role = ANY ($8::TEXT[])
+      (
+        SELECT
+          role
+        FROM
+          me
+      ) = ANY ($9::TEXT[])
     RETURNING
       *
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $10::text,
+      $11::text,
+      $12::text,
+      r.project_id,
+      r.project,
+      $13::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          p.namespace_id,
+          p.id AS project_id,
+          p.slug AS project,
+          p.id AS target_id,
+          p.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          p
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
     SELECT
       role
     FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      json_build_object(
+        'id',
+        p.id,
+        'namespaceId',
+        p.namespace_id,
+        'name',
+        p.name,
+        'slug',
+        p.slug,
+        'description',
+        p.description,
+        'tags',
+        to_json(p.tags),
+        'metadata',
+        p.metadata,
+        'createdAt',
+        iso_time (p.created_at),
+        'updatedAt',
+        iso_time (p.updated_at)
+      )::text
+    FROM
+      p
+  ) AS body;
+
+-- ProjectsRepository.create (Idempotency-Key)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "alice"
+-- $4 = "robotics"
+-- $5 = "Robotics"
+-- $6 = null
+-- $7 = []
+-- $8 = null
+-- $9 = ["admin","owner"]
+-- $10 = "project.created"
+-- $11 = "alice"
+-- $12 = "req-0001"
+-- $13 = "project"
+-- $14 = "alice"
+-- $15 = "retry-7"
+-- $16 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $17 = 201
+-- $18 = null
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR SHARE OF
+      m
+  ),
+  p AS (
+    INSERT INTO
+      project (
+        namespace_id,
+        slug,
+        name,
+        description,
+        tags,
+        metadata
+      )
+    SELECT
+      ns.id,
+      $4::text,
+      $5::text,
+      $6::text,
+      $7::TEXT[],
+      $8::jsonb
+    FROM
       ns
+    WHERE
+      (
+        SELECT
+          role
+        FROM
+          me
+      ) = ANY ($9::TEXT[])
+    RETURNING
+      *
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $10::text,
+      $11::text,
+      $12::text,
+      r.project_id,
+      r.project,
+      $13::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          p.namespace_id,
+          p.id AS project_id,
+          p.slug AS project,
+          p.id AS target_id,
+          p.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          p
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $14::text,
+      $15::text,
+      $16::text,
+      $17::smallint,
+      b.body,
+      $18::text
+    FROM
+      (
+        SELECT
+          (
+            SELECT
+              json_build_object(
+                'id',
+                p.id,
+                'namespaceId',
+                p.namespace_id,
+                'name',
+                p.name,
+                'slug',
+                p.slug,
+                'description',
+                p.description,
+                'tags',
+                to_json(p.tags),
+                'metadata',
+                p.metadata,
+                'createdAt',
+                iso_time (p.created_at),
+                'updatedAt',
+                iso_time (p.updated_at)
+              )::text
+            FROM
+              p
+          ) AS body
+      ) b
+    WHERE
+      b.body IS NOT NULL
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
   ) AS role,
   (
     SELECT
@@ -84,13 +338,20 @@ SELECT
 -- ProjectsRepository.list
 -- $1 = "alice"
 -- $2 = "acme"
--- $3 = 1
--- $4 = 50
+-- $3 = 50
+-- $4 = 1
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 50
+-- $9 = 50
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -112,13 +373,14 @@ WITH
         WHERE
           p.namespace_id = ns.id
           AND p.deleted_at IS NULL
+          AND TRUE
         ORDER BY
           p.created_at DESC,
           p.id DESC
         LIMIT
-          $4::int::int
+          $3::int
         OFFSET
-          ($3::int::int - 1) * $4::int::int
+          ($4::bigint - 1) * $5::int
       ) p
   )
 SELECT
@@ -166,13 +428,13 @@ SELECT
             page p
         ),
         'page',
-        $3::int::int,
+        $6::bigint,
         'pageSize',
-        $4::int::int,
+        $7::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $4::int::int - 1) / $4::int::int
+        (tot.n + $8::int - 1) / $9::int
       )::text
     FROM
       (
@@ -180,10 +442,9 @@ SELECT
           (
             (
               SELECT
-                n.project_count
+                ns.project_count
               FROM
-                namespace n
-                JOIN ns ON ns.id = n.id
+                ns
             )
           )::int AS n
         OFFSET
@@ -191,18 +452,27 @@ SELECT
       ) tot
   ) AS body;
 
--- ProjectsRepository.list (q, tag)
+-- ProjectsRepository.list (q)
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "%camera%"
--- $4 = ["lidar"]
--- $5 = 1
--- $6 = 50
+-- $4 = "%camera%"
+-- $5 = 50
+-- $6 = 1
+-- $7 = 50
+-- $8 = 1
+-- $9 = 50
+-- $10 = 50
+-- $11 = 50
+-- $12 = "%camera%"
+-- $13 = "%camera%"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -226,16 +496,15 @@ WITH
           AND p.deleted_at IS NULL
           AND (
             p.name ILIKE $3::text
-            OR p.slug ILIKE $3::text
+            OR p.slug ILIKE $4::text
           )
-          AND p.tags @> $4::TEXT[]
         ORDER BY
           p.created_at DESC,
           p.id DESC
         LIMIT
-          $6::int::int
+          $5::int
         OFFSET
-          ($5::int::int - 1) * $6::int::int
+          ($6::bigint - 1) * $7::int
       ) p
   )
 SELECT
@@ -283,13 +552,13 @@ SELECT
             page p
         ),
         'page',
-        $5::int::int,
+        $8::bigint,
         'pageSize',
-        $6::int::int,
+        $9::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int::int - 1) / $6::int::int
+        (tot.n + $10::int - 1) / $11::int
       )::text
     FROM
       (
@@ -309,10 +578,9 @@ SELECT
                 )
                 AND p.deleted_at IS NULL
                 AND (
-                  p.name ILIKE $3::text
-                  OR p.slug ILIKE $3::text
+                  p.name ILIKE $12::text
+                  OR p.slug ILIKE $13::text
                 )
-                AND p.tags @> $4::TEXT[]
             )
           )::int AS n
         OFFSET
@@ -326,11 +594,16 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = null
+-- $5 = null
+-- $6 = null
+-- $7 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -385,7 +658,7 @@ SELECT
       SELECT
         (
           p.etag = ANY ($4::TEXT[])
-          OR '*' = ANY ($4::TEXT[])
+          OR '*' = ANY ($5::TEXT[])
         )
       FROM
         p
@@ -396,8 +669,8 @@ SELECT
     SELECT
       CASE
         WHEN (
-          p.etag = ANY ($4::TEXT[])
-          OR '*' = ANY ($4::TEXT[])
+          p.etag = ANY ($6::TEXT[])
+          OR '*' = ANY ($7::TEXT[])
         ) THEN NULL
         ELSE json_build_object(
           'id',
@@ -432,14 +705,29 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = "{\"description\":\"x\"}"
--- $5 = ["writer","admin","owner"]
--- $6 = ["\"etag\""]
+-- $4 = "{\"description\":\"Manipulation data\"}"
+-- $5 = "{\"description\":\"Manipulation data\"}"
+-- $6 = "{\"description\":\"Manipulation data\"}"
+-- $7 = "{\"description\":\"Manipulation data\"}"
+-- $8 = "{\"description\":\"Manipulation data\"}"
+-- $9 = "{\"description\":\"Manipulation data\"}"
+-- $10 = "{\"description\":\"Manipulation data\"}"
+-- $11 = "{\"description\":\"Manipulation data\"}"
+-- $12 = "{\"description\":\"Manipulation data\"}"
+-- $13 = "{\"description\":\"Manipulation data\"}"
+-- $14 = ["admin","owner"]
+-- $15 = "project.updated"
+-- $16 = "alice"
+-- $17 = "req-0001"
+-- $18 = "project"
+-- $19 = "{\"changed\":[\"description\"]}"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -463,48 +751,84 @@ WITH
     UPDATE project p
     SET
       slug = CASE
-        WHEN $4::jsonb ? 'slug' THEN $4::jsonb ->> 'slug'
+        WHEN $4::jsonb ? 'slug' THEN $5::jsonb ->> 'slug'
         ELSE p.slug
       END,
       name = CASE
-        WHEN $4::jsonb ? 'name' THEN $4::jsonb ->> 'name'
+        WHEN $6::jsonb ? 'name' THEN $7::jsonb ->> 'name'
         ELSE p.name
       END,
       description = CASE
-        WHEN $4::jsonb ? 'description' THEN $4::jsonb ->> 'description'
+        WHEN $8::jsonb ? 'description' THEN $9::jsonb ->> 'description'
         ELSE p.description
       END,
       tags = CASE
-        WHEN $4::jsonb ? 'tags' THEN ARRAY(
+        WHEN $10::jsonb ? 'tags' THEN ARRAY(
           SELECT
-            jsonb_array_elements_text($4::jsonb -> 'tags')
+            jsonb_array_elements_text($11::jsonb -> 'tags')
         )
         ELSE p.tags
       END,
       metadata = CASE
-        WHEN $4::jsonb ? 'metadata' THEN nullif($4::jsonb -> 'metadata', 'null')
+        WHEN $12::jsonb ? 'metadata' THEN nullif($13::jsonb -> 'metadata', 'null')
         ELSE p.metadata
       END,
       updated_at = now()
     FROM
-      pr,
-      ns
+      pr
     WHERE
       p.namespace_id = pr.namespace_id
       AND p.id = pr.id
       AND p.deleted_at IS NULL
-      AND ns.role = ANY ($5::TEXT[])
       AND (
-        $6::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(concat_ws(':', p.id, p.version)) || '"'
-          ) = ANY ($6::TEXT[])
-          OR '*' = ANY ($6::TEXT[])
-        )
-      )
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($14::TEXT[])
+      AND TRUE
     RETURNING
       p.*
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $15::text,
+      $16::text,
+      $17::text,
+      r.project_id,
+      r.project,
+      $18::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          p.namespace_id,
+          p.id AS project_id,
+          p.slug AS project,
+          p.id AS target_id,
+          p.name AS target_name,
+          $19::jsonb AS data
+        FROM
+          p
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -557,13 +881,18 @@ SELECT
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = ["writer","admin","owner"]
--- $5 = null
+-- $4 = ["admin","owner"]
+-- $5 = "project.deleted"
+-- $6 = "alice"
+-- $7 = "req-0001"
+-- $8 = "project"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -583,30 +912,69 @@ WITH
       p.slug = $3::text
       AND p.deleted_at IS NULL
   ),
-  p AS (
+  g AS (
     UPDATE project p
     SET
       deleted_at = now(),
       updated_at = now()
     FROM
-      pr,
-      ns
+      pr
     WHERE
       p.namespace_id = pr.namespace_id
       AND p.id = pr.id
       AND p.deleted_at IS NULL
-      AND ns.role = ANY ($4::TEXT[])
       AND (
-        $5::TEXT[] IS NULL
-        OR (
-          (
-            '"' || md5(concat_ws(':', p.id, p.version)) || '"'
-          ) = ANY ($5::TEXT[])
-          OR '*' = ANY ($5::TEXT[])
-        )
-      )
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($4::TEXT[])
+      AND TRUE
     RETURNING
-      p.id
+      p.namespace_id,
+      p.id,
+      p.slug,
+      p.name
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $5::text,
+      $6::text,
+      $7::text,
+      r.project_id,
+      r.project,
+      $8::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.id AS project_id,
+          g.slug AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          g
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -621,9 +989,9 @@ SELECT
     FROM
       pr
   ) AS project_found,
-  EXISTS (
+  (
     SELECT
-      1
+      'deleted'
     FROM
-      p
-  ) AS deleted;
+      g
+  ) AS body;

@@ -4,14 +4,29 @@
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
--- $4 = null
--- $5 = 1
--- $6 = 50
+-- $4 = 1
+-- $5 = 50
+-- $6 = null
+-- $7 = null
+-- $8 = 1
+-- $9 = 50
+-- $10 = null
+-- $11 = null
+-- $12 = 50
+-- $13 = 1
+-- $14 = 50
+-- $15 = 1
+-- $16 = 50
+-- $17 = 50
+-- $18 = 50
+-- $19 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -57,18 +72,18 @@ WITH
               x.deleted_at DESC,
               x.id DESC
             LIMIT
-              $5::int * $6::int
+              $4::bigint * $5::int
           ) x
         WHERE
-          $4::text IS NULL
-          OR $4::text = 'dataset'
+          $6::text IS NULL
+          OR $7::text = 'dataset'
         UNION ALL
         SELECT
           'collection' AS type,
           x.id,
           x.name,
           x.deleted_at,
-          x.member_count AS member_count
+          x.member_count
         FROM
           pr
           CROSS JOIN LATERAL (
@@ -80,23 +95,24 @@ WITH
               x.namespace_id = pr.namespace_id
               AND x.project_id = pr.id
               AND x.deleted_at IS NOT NULL
+              AND x.purged_at IS NULL
             ORDER BY
               x.deleted_at DESC,
               x.id DESC
             LIMIT
-              $5::int * $6::int
+              $8::bigint * $9::int
           ) x
         WHERE
-          $4::text IS NULL
-          OR $4::text = 'collection'
+          $10::text IS NULL
+          OR $11::text = 'collection'
       ) t
     ORDER BY
       t.deleted_at DESC,
       t.id DESC
     LIMIT
-      $6::int
+      $12::int
     OFFSET
-      ($5::int - 1) * $6::int
+      ($13::bigint - 1) * $14::int
   )
 SELECT
   (
@@ -153,13 +169,13 @@ SELECT
             page t
         ),
         'page',
-        $5::int,
+        $15::bigint,
         'pageSize',
-        $6::int,
+        $16::int,
         'total',
         tot.n,
         'totalPages',
-        (tot.n + $6::int - 1) / $6::int
+        (tot.n + $17::int - 1) / $18::int
       )::text
     FROM
       (
@@ -167,7 +183,206 @@ SELECT
           (
             (
               SELECT
-                CASE $4::text
+                CASE $19::text
+                  WHEN 'dataset' THEN p.dataset_trash_count
+                  WHEN 'collection' THEN p.collection_trash_count
+                  ELSE p.dataset_trash_count + p.collection_trash_count
+                END
+              FROM
+                project p
+                JOIN pr ON p.namespace_id = pr.namespace_id
+                AND p.id = pr.id
+            )
+          )::int AS n
+        OFFSET
+          0
+      ) tot
+  ) AS body;
+
+-- TrashRepository.list (collections, page 3)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = 3
+-- $5 = 20
+-- $6 = "collection"
+-- $7 = "collection"
+-- $8 = 3
+-- $9 = 20
+-- $10 = "collection"
+-- $11 = "collection"
+-- $12 = 20
+-- $13 = 3
+-- $14 = 20
+-- $15 = 3
+-- $16 = 20
+-- $17 = 20
+-- $18 = 20
+-- $19 = "collection"
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  page AS (
+    SELECT
+      *
+    FROM
+      (
+        SELECT
+          'dataset' AS type,
+          x.id,
+          x.name,
+          x.deleted_at,
+          NULL::int AS member_count
+        FROM
+          pr
+          CROSS JOIN LATERAL (
+            SELECT
+              x.*
+            FROM
+              dataset x
+            WHERE
+              x.namespace_id = pr.namespace_id
+              AND x.project_id = pr.id
+              AND x.deleted_at IS NOT NULL
+            ORDER BY
+              x.deleted_at DESC,
+              x.id DESC
+            LIMIT
+              $4::bigint * $5::int
+          ) x
+        WHERE
+          $6::text IS NULL
+          OR $7::text = 'dataset'
+        UNION ALL
+        SELECT
+          'collection' AS type,
+          x.id,
+          x.name,
+          x.deleted_at,
+          x.member_count
+        FROM
+          pr
+          CROSS JOIN LATERAL (
+            SELECT
+              x.*
+            FROM
+              collection x
+            WHERE
+              x.namespace_id = pr.namespace_id
+              AND x.project_id = pr.id
+              AND x.deleted_at IS NOT NULL
+              AND x.purged_at IS NULL
+            ORDER BY
+              x.deleted_at DESC,
+              x.id DESC
+            LIMIT
+              $8::bigint * $9::int
+          ) x
+        WHERE
+          $10::text IS NULL
+          OR $11::text = 'collection'
+      ) t
+    ORDER BY
+      t.deleted_at DESC,
+      t.id DESC
+    LIMIT
+      $12::int
+    OFFSET
+      ($13::bigint - 1) * $14::int
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  (
+    SELECT
+      json_build_object(
+        'items',
+        (
+          SELECT
+            coalesce(
+              json_agg(
+                CASE
+                  WHEN t.type = 'collection' THEN json_build_object(
+                    'type',
+                    t.type,
+                    'id',
+                    t.id,
+                    'name',
+                    t.name,
+                    'deletedAt',
+                    iso_time (t.deleted_at),
+                    'memberCount',
+                    t.member_count
+                  )
+                  ELSE json_build_object(
+                    'type',
+                    t.type,
+                    'id',
+                    t.id,
+                    'name',
+                    t.name,
+                    'deletedAt',
+                    iso_time (t.deleted_at)
+                  )
+                END
+                ORDER BY
+                  t.deleted_at DESC,
+                  t.id DESC
+              ),
+              '[]'
+            )
+          FROM
+            page t
+        ),
+        'page',
+        $15::bigint,
+        'pageSize',
+        $16::int,
+        'total',
+        tot.n,
+        'totalPages',
+        (tot.n + $17::int - 1) / $18::int
+      )::text
+    FROM
+      (
+        SELECT
+          (
+            (
+              SELECT
+                CASE $19::text
                   WHEN 'dataset' THEN p.dataset_trash_count
                   WHEN 'collection' THEN p.collection_trash_count
                   ELSE p.dataset_trash_count + p.collection_trash_count
@@ -188,13 +403,36 @@ SELECT
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
--- $5 = null
--- $6 = ["writer","admin","owner"]
+-- $5 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $6 = null
+-- $7 = ["writer","admin","owner"]
+-- $8 = "dataset.restored"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "dataset"
+-- $12 = "robotics"
+-- $13 = "dataset.collections.changed"
+-- $14 = "alice"
+-- $15 = "req-0001"
+-- $16 = "dataset"
+-- $17 = "robotics"
+-- $18 = "collection.restored"
+-- $19 = "alice"
+-- $20 = "req-0001"
+-- $21 = "collection"
+-- $22 = "robotics"
+-- $23 = "dataset.collections.changed"
+-- $24 = "alice"
+-- $25 = "req-0001"
+-- $26 = "dataset"
+-- $27 = "robotics"
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -217,7 +455,7 @@ WITH
   tid AS (
     SELECT
       CASE
-        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $4::text::uuid
+        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $5::text::uuid
       END AS id
   ),
   ds AS (
@@ -245,13 +483,14 @@ WITH
     WHERE
       c.id = tid.id
       AND c.deleted_at IS NOT NULL
+      AND c.purged_at IS NULL
     FOR NO KEY UPDATE OF
       c
   ),
   wanted AS (
     SELECT
       coalesce(
-        $5::text,
+        $6::text,
         (
           SELECT
             name
@@ -300,11 +539,15 @@ WITH
       wanted.name
     FROM
       wanted,
-      taken,
-      ns
+      taken
     WHERE
       NOT taken.taken
-      AND ns.role = ANY ($6::TEXT[])
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($7::TEXT[])
   ),
   rd AS (
     UPDATE dataset d
@@ -334,7 +577,22 @@ WITH
       AND c.dataset_id IS NULL
       AND c.deleted_at IS NULL
     RETURNING
-      c.id
+      c.name
+  ),
+  home AS (
+    SELECT
+      d.id,
+      d.name
+    FROM
+      dataset d,
+      cs,
+      go
+    WHERE
+      d.namespace_id = cs.namespace_id
+      AND d.id = cs.dataset_id
+      AND d.deleted_at IS NULL
+    FOR SHARE OF
+      d
   ),
   rc AS (
     UPDATE collection c
@@ -344,13 +602,9 @@ WITH
       updated_at = now(),
       dataset_id = (
         SELECT
-          d.id
+          id
         FROM
-          dataset d
-        WHERE
-          d.namespace_id = c.namespace_id
-          AND d.id = c.dataset_id
-          AND d.deleted_at IS NULL
+          home
       )
     FROM
       cs,
@@ -360,6 +614,195 @@ WITH
       AND c.id = cs.id
     RETURNING
       c.*
+  ),
+  ev_d AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $8::text,
+      $9::text,
+      $10::text,
+      r.project_id,
+      r.project,
+      $11::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rd.namespace_id,
+          rd.project_id,
+          $12::text AS project,
+          rd.id AS target_id,
+          rd.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          rd
+      ) r
+    RETURNING
+      1
+  ),
+  ev_dc AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $13::text,
+      $14::text,
+      $15::text,
+      r.project_id,
+      r.project,
+      $16::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rd.namespace_id,
+          rd.project_id,
+          $17::text AS project,
+          rd.id AS target_id,
+          rd.name AS target_name,
+          jsonb_build_object(
+            'added',
+            (
+              SELECT
+                jsonb_agg(
+                  r.name
+                  ORDER BY
+                    r.name
+                )
+              FROM
+                reattached r
+            ),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          rd
+        WHERE
+          EXISTS (
+            SELECT
+              1
+            FROM
+              reattached
+          )
+      ) r
+    RETURNING
+      1
+  ),
+  ev_c AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $18::text,
+      $19::text,
+      $20::text,
+      r.project_id,
+      r.project,
+      $21::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rc.namespace_id,
+          rc.project_id,
+          $22::text AS project,
+          rc.id AS target_id,
+          rc.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          rc
+      ) r
+    RETURNING
+      1
+  ),
+  ev_cd AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $23::text,
+      $24::text,
+      $25::text,
+      r.project_id,
+      r.project,
+      $26::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rc.namespace_id,
+          rc.project_id,
+          $27::text AS project,
+          home.id AS target_id,
+          home.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(rc.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          rc,
+          home
+        WHERE
+          rc.dataset_id = home.id
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -465,7 +908,9 @@ SELECT
             FROM
               (
                 SELECT
-                  m.node_id
+                  m.node_id,
+                  m.position,
+                  m.added_at
                 FROM
                   collection_member m
                 WHERE
@@ -487,17 +932,46 @@ SELECT
     )
   ) AS body;
 
--- TrashRepository.purge
+-- TrashRepository.restore (Idempotency-Key)
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
 -- $4 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
--- $5 = ["writer","admin","owner"]
+-- $5 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $6 = null
+-- $7 = ["writer","admin","owner"]
+-- $8 = "dataset.restored"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "dataset"
+-- $12 = "robotics"
+-- $13 = "dataset.collections.changed"
+-- $14 = "alice"
+-- $15 = "req-0001"
+-- $16 = "dataset"
+-- $17 = "robotics"
+-- $18 = "collection.restored"
+-- $19 = "alice"
+-- $20 = "req-0001"
+-- $21 = "collection"
+-- $22 = "robotics"
+-- $23 = "dataset.collections.changed"
+-- $24 = "alice"
+-- $25 = "req-0001"
+-- $26 = "dataset"
+-- $27 = "robotics"
+-- $28 = "alice"
+-- $29 = "retry-7"
+-- $30 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $31 = 201
+-- $32 = null
 WITH
   ns AS (
     SELECT
       n.id,
-      m.role
+      m.role,
+      n.project_count,
+      n.version
     FROM
       namespace n
       JOIN namespace_member m ON m.namespace_id = n.id
@@ -520,7 +994,7 @@ WITH
   tid AS (
     SELECT
       CASE
-        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $4::text::uuid
+        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $5::text::uuid
       END AS id
   ),
   ds AS (
@@ -548,39 +1022,414 @@ WITH
     WHERE
       c.id = tid.id
       AND c.deleted_at IS NOT NULL
+      AND c.purged_at IS NULL
     FOR NO KEY UPDATE OF
       c
   ),
-  gd AS (
-    DELETE FROM dataset d USING ds,
-    ns
+  wanted AS (
+    SELECT
+      coalesce(
+        $6::text,
+        (
+          SELECT
+            name
+          FROM
+            ds
+        ),
+        (
+          SELECT
+            name
+          FROM
+            cs
+        )
+      ) AS name
+  ),
+  taken AS (
+    SELECT
+      EXISTS (
+        SELECT
+          1
+        FROM
+          dataset d,
+          ds,
+          wanted
+        WHERE
+          d.namespace_id = ds.namespace_id
+          AND d.project_id = ds.project_id
+          AND d.name = wanted.name
+          AND d.deleted_at IS NULL
+      )
+      OR EXISTS (
+        SELECT
+          1
+        FROM
+          collection c,
+          cs,
+          wanted
+        WHERE
+          c.namespace_id = cs.namespace_id
+          AND c.project_id = cs.project_id
+          AND c.name = wanted.name
+          AND c.deleted_at IS NULL
+      ) AS taken
+  ),
+  go AS (
+    SELECT
+      wanted.name
+    FROM
+      wanted,
+      taken
+    WHERE
+      NOT taken.taken
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($7::TEXT[])
+  ),
+  rd AS (
+    UPDATE dataset d
+    SET
+      deleted_at = NULL,
+      name = go.name,
+      updated_at = now()
+    FROM
+      ds,
+      go
     WHERE
       d.namespace_id = ds.namespace_id
       AND d.id = ds.id
-      AND ns.role = ANY ($5::TEXT[])
     RETURNING
-      d.namespace_id,
-      d.id
+      d.*
   ),
-  gc AS (
-    DELETE FROM collection c USING cs,
-    ns
+  reattached AS (
+    UPDATE collection c
+    SET
+      dataset_id = rd.id,
+      updated_at = now()
+    FROM
+      rd
+    WHERE
+      c.namespace_id = rd.namespace_id
+      AND c.detached_from = rd.id
+      AND c.dataset_id IS NULL
+      AND c.deleted_at IS NULL
+    RETURNING
+      c.name
+  ),
+  home AS (
+    SELECT
+      d.id,
+      d.name
+    FROM
+      dataset d,
+      cs,
+      go
+    WHERE
+      d.namespace_id = cs.namespace_id
+      AND d.id = cs.dataset_id
+      AND d.deleted_at IS NULL
+    FOR SHARE OF
+      d
+  ),
+  rc AS (
+    UPDATE collection c
+    SET
+      deleted_at = NULL,
+      name = go.name,
+      updated_at = now(),
+      dataset_id = (
+        SELECT
+          id
+        FROM
+          home
+      )
+    FROM
+      cs,
+      go
     WHERE
       c.namespace_id = cs.namespace_id
       AND c.id = cs.id
-      AND ns.role = ANY ($5::TEXT[])
     RETURNING
-      c.id
+      c.*
   ),
-  forgotten AS (
-    UPDATE collection c
-    SET
-      detached_from = NULL
+  ev_d AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $8::text,
+      $9::text,
+      $10::text,
+      r.project_id,
+      r.project,
+      $11::text,
+      r.target_id,
+      r.target_name,
+      r.data
     FROM
-      gd
+      (
+        SELECT
+          rd.namespace_id,
+          rd.project_id,
+          $12::text AS project,
+          rd.id AS target_id,
+          rd.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          rd
+      ) r
+    RETURNING
+      1
+  ),
+  ev_dc AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $13::text,
+      $14::text,
+      $15::text,
+      r.project_id,
+      r.project,
+      $16::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rd.namespace_id,
+          rd.project_id,
+          $17::text AS project,
+          rd.id AS target_id,
+          rd.name AS target_name,
+          jsonb_build_object(
+            'added',
+            (
+              SELECT
+                jsonb_agg(
+                  r.name
+                  ORDER BY
+                    r.name
+                )
+              FROM
+                reattached r
+            ),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          rd
+        WHERE
+          EXISTS (
+            SELECT
+              1
+            FROM
+              reattached
+          )
+      ) r
+    RETURNING
+      1
+  ),
+  ev_c AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $18::text,
+      $19::text,
+      $20::text,
+      r.project_id,
+      r.project,
+      $21::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rc.namespace_id,
+          rc.project_id,
+          $22::text AS project,
+          rc.id AS target_id,
+          rc.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          rc
+      ) r
+    RETURNING
+      1
+  ),
+  ev_cd AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $23::text,
+      $24::text,
+      $25::text,
+      r.project_id,
+      r.project,
+      $26::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          rc.namespace_id,
+          rc.project_id,
+          $27::text AS project,
+          home.id AS target_id,
+          home.name AS target_name,
+          jsonb_build_object(
+            'added',
+            jsonb_build_array(rc.name),
+            'removed',
+            '[]'::jsonb
+          ) AS data
+        FROM
+          rc,
+          home
+        WHERE
+          rc.dataset_id = home.id
+      ) r
+    RETURNING
+      1
+  ),
+  kept AS (
+    INSERT INTO
+      idempotency_key (user_id, key, fingerprint, status, body, location)
+    SELECT
+      $28::text,
+      $29::text,
+      $30::text,
+      $31::smallint,
+      b.body,
+      $32::text
+    FROM
+      (
+        SELECT
+          coalesce(
+            (
+              SELECT
+                json_build_object(
+                  'id',
+                  rd.id,
+                  'name',
+                  rd.name,
+                  'description',
+                  rd.description,
+                  'tags',
+                  to_json(rd.tags),
+                  'projectId',
+                  rd.project_id,
+                  'metadata',
+                  rd.metadata,
+                  'createdAt',
+                  iso_time (rd.created_at),
+                  'updatedAt',
+                  iso_time (rd.updated_at)
+                )::text
+              FROM
+                rd
+            ),
+            (
+              SELECT
+                json_build_object(
+                  'id',
+                  rc.id,
+                  'name',
+                  rc.name,
+                  'description',
+                  rc.description,
+                  'tags',
+                  to_json(rc.tags),
+                  'metadata',
+                  rc.metadata,
+                  'projectId',
+                  rc.project_id,
+                  'datasetId',
+                  rc.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = rc.namespace_id
+                          AND m.collection_id = rc.id
+                        ORDER BY
+                          m.position
+                      ) x
+                  ),
+                  'memberCount',
+                  rc.member_count,
+                  'createdAt',
+                  iso_time (rc.created_at),
+                  'updatedAt',
+                  iso_time (rc.updated_at)
+                )::text
+              FROM
+                rc
+            )
+          ) AS body
+      ) b
     WHERE
-      c.namespace_id = gd.namespace_id
-      AND c.detached_from = gd.id
+      b.body IS NOT NULL
   )
 SELECT
   (
@@ -609,8 +1458,389 @@ SELECT
         cs
     )
   ) AS target_found,
+  CASE
+    WHEN EXISTS (
+      SELECT
+        1
+      FROM
+        ds
+    ) THEN 'dataset'
+    WHEN EXISTS (
+      SELECT
+        1
+      FROM
+        cs
+    ) THEN 'collection'
+  END AS type,
+  coalesce(
+    (
+      SELECT
+        taken
+      FROM
+        taken
+    ),
+    FALSE
+  ) AS name_taken,
+  (
+    SELECT
+      name
+    FROM
+      wanted
+  ) AS name,
+  coalesce(
+    (
+      SELECT
+        json_build_object(
+          'id',
+          rd.id,
+          'name',
+          rd.name,
+          'description',
+          rd.description,
+          'tags',
+          to_json(rd.tags),
+          'projectId',
+          rd.project_id,
+          'metadata',
+          rd.metadata,
+          'createdAt',
+          iso_time (rd.created_at),
+          'updatedAt',
+          iso_time (rd.updated_at)
+        )::text
+      FROM
+        rd
+    ),
+    (
+      SELECT
+        json_build_object(
+          'id',
+          rc.id,
+          'name',
+          rc.name,
+          'description',
+          rc.description,
+          'tags',
+          to_json(rc.tags),
+          'metadata',
+          rc.metadata,
+          'projectId',
+          rc.project_id,
+          'datasetId',
+          rc.dataset_id,
+          'members',
+          (
+            SELECT
+              coalesce(json_agg(x.node_id), '[]')
+            FROM
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = rc.namespace_id
+                  AND m.collection_id = rc.id
+                ORDER BY
+                  m.position
+              ) x
+          ),
+          'memberCount',
+          rc.member_count,
+          'createdAt',
+          iso_time (rc.created_at),
+          'updatedAt',
+          iso_time (rc.updated_at)
+        )::text
+      FROM
+        rc
+    )
+  ) AS body;
+
+-- TrashRepository.purge
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $5 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $6 = ["admin","owner"]
+-- $7 = ["admin","owner"]
+-- $8 = ["admin","owner"]
+-- $9 = "dataset.purged"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "dataset"
+-- $13 = "robotics"
+-- $14 = "collection.purged"
+-- $15 = "alice"
+-- $16 = "req-0001"
+-- $17 = "collection"
+-- $18 = "robotics"
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  tid AS (
+    SELECT
+      CASE
+        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $5::text::uuid
+      END AS id
+  ),
+  ds AS (
+    SELECT
+      d.*
+    FROM
+      dataset d
+      JOIN pr ON d.namespace_id = pr.namespace_id
+      AND d.project_id = pr.id,
+      tid
+    WHERE
+      d.id = tid.id
+      AND d.deleted_at IS NOT NULL
+    FOR NO KEY UPDATE OF
+      d
+  ),
+  cs AS (
+    SELECT
+      c.*
+    FROM
+      collection c
+      JOIN pr ON c.namespace_id = pr.namespace_id
+      AND c.project_id = pr.id,
+      tid
+    WHERE
+      c.id = tid.id
+      AND c.deleted_at IS NOT NULL
+      AND c.purged_at IS NULL
+    FOR NO KEY UPDATE OF
+      c
+  ),
+  gd AS (
+    DELETE FROM dataset d USING ds x
+    WHERE
+      d.namespace_id = x.namespace_id
+      AND d.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($6::TEXT[])
+    RETURNING
+      d.namespace_id,
+      d.project_id,
+      d.id,
+      d.name
+  ),
+  gc AS (
+    DELETE FROM collection c USING cs x
+    WHERE
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($7::TEXT[])
+      AND NOT EXISTS (
+        SELECT
+          1
+        FROM
+          version_collection vc
+        WHERE
+          vc.namespace_id = c.namespace_id
+          AND vc.collection_id = c.id
+      )
+    RETURNING
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
+  ),
+  pc AS (
+    UPDATE collection c
+    SET
+      purged_at = now()
+    FROM
+      cs x
+    WHERE
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
+      AND EXISTS (
+        SELECT
+          1
+        FROM
+          version_collection vc
+        WHERE
+          vc.namespace_id = c.namespace_id
+          AND vc.collection_id = c.id
+      )
+    RETURNING
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
+  ),
+  forgotten AS (
+    UPDATE collection c
+    SET
+      detached_from = NULL
+    FROM
+      gd
+    WHERE
+      c.namespace_id = gd.namespace_id
+      AND c.detached_from = gd.id
+  ),
+  ev_d AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          gd.namespace_id,
+          gd.project_id,
+          $13::text AS project,
+          gd.id AS target_id,
+          gd.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          gd
+      ) r
+    RETURNING
+      1
+  ),
+  ev_c AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $14::text,
+      $15::text,
+      $16::text,
+      r.project_id,
+      r.project,
+      $17::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.project_id,
+          $18::text AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          (
+            SELECT
+              *
+            FROM
+              gc
+            UNION ALL
+            SELECT
+              *
+            FROM
+              pc
+          ) g
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
   (
     EXISTS (
+      SELECT
+        1
+      FROM
+        ds
+    )
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        cs
+    )
+  ) AS target_found,
+  CASE
+    WHEN EXISTS (
       SELECT
         1
       FROM
@@ -622,46 +1852,131 @@ SELECT
       FROM
         gc
     )
-  ) AS purged;
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        pc
+    ) THEN 'purged'
+  END AS body;
 
 -- TrashRepository.purgeExpired
 -- $1 = 30
 -- $2 = 100
+-- $3 = 30
+-- $4 = 100
+-- $5 = 30
+-- $6 = 100
+-- $7 = "dataset.purged"
+-- $8 = null
+-- $9 = null
+-- $10 = "dataset"
+-- $11 = "collection.purged"
+-- $12 = null
+-- $13 = null
+-- $14 = "collection"
 WITH
-  gc AS (
-    DELETE FROM collection
+  gd AS (
+    DELETE FROM dataset d USING (
+      SELECT
+        namespace_id,
+        id
+      FROM
+        dataset
+      WHERE
+        deleted_at < now() - make_interval(days => $1::int)
+      ORDER BY
+        deleted_at
+      LIMIT
+        $2::int
+      FOR UPDATE
+        SKIP LOCKED
+    ) x
     WHERE
-      (namespace_id, id) IN (
+      d.namespace_id = x.namespace_id
+      AND d.id = x.id
+      AND TRUE
+    RETURNING
+      d.namespace_id,
+      d.project_id,
+      d.id,
+      d.name
+  ),
+  gc AS (
+    DELETE FROM collection c USING (
+      SELECT
+        namespace_id,
+        id
+      FROM
+        collection
+      WHERE
+        deleted_at < now() - make_interval(days => $3::int)
+        AND purged_at IS NULL
+      ORDER BY
+        deleted_at
+      LIMIT
+        $4::int
+      FOR UPDATE
+        SKIP LOCKED
+    ) x
+    WHERE
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND TRUE
+      AND NOT EXISTS (
+        SELECT
+          1
+        FROM
+          version_collection vc
+        WHERE
+          vc.namespace_id = c.namespace_id
+          AND vc.collection_id = c.id
+      )
+    RETURNING
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
+  ),
+  pc AS (
+    UPDATE collection c
+    SET
+      purged_at = now()
+    FROM
+      (
         SELECT
           namespace_id,
           id
         FROM
           collection
         WHERE
-          deleted_at < now() - make_interval(days => $1::int)
+          deleted_at < now() - make_interval(days => $5::int)
+          AND purged_at IS NULL
+        ORDER BY
+          deleted_at
         LIMIT
-          $2::int
-      )
-    RETURNING
-      1
-  ),
-  gd AS (
-    DELETE FROM dataset
+          $6::int
+        FOR UPDATE
+          SKIP LOCKED
+      ) x
     WHERE
-      (namespace_id, id) IN (
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND TRUE
+      AND EXISTS (
         SELECT
-          namespace_id,
-          id
+          1
         FROM
-          dataset
+          version_collection vc
         WHERE
-          deleted_at < now() - make_interval(days => $1::int)
-        LIMIT
-          $2::int
+          vc.namespace_id = c.namespace_id
+          AND vc.collection_id = c.id
       )
     RETURNING
-      namespace_id,
-      id
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
   ),
   forgotten AS (
     UPDATE collection c
@@ -672,6 +1987,112 @@ WITH
     WHERE
       c.namespace_id = gd.namespace_id
       AND c.detached_from = gd.id
+  ),
+  ev_d AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $7::text,
+      $8::text,
+      $9::text,
+      r.project_id,
+      r.project,
+      $10::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          gd.namespace_id,
+          gd.project_id,
+          (
+            SELECT
+              p.slug
+            FROM
+              project p
+            WHERE
+              p.namespace_id = gd.namespace_id
+              AND p.id = gd.project_id
+          ) AS project,
+          gd.id AS target_id,
+          gd.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          gd
+      ) r
+    RETURNING
+      1
+  ),
+  ev_c AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $11::text,
+      $12::text,
+      $13::text,
+      r.project_id,
+      r.project,
+      $14::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.project_id,
+          (
+            SELECT
+              p.slug
+            FROM
+              project p
+            WHERE
+              p.namespace_id = g.namespace_id
+              AND p.id = g.project_id
+          ) AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          (
+            SELECT
+              *
+            FROM
+              gc
+            UNION ALL
+            SELECT
+              *
+            FROM
+              pc
+          ) g
+      ) r
+    RETURNING
+      1
   )
 SELECT
   (
@@ -684,66 +2105,11 @@ SELECT
       SELECT
         count(*)
       FROM
+        pc
+    ) + (
+      SELECT
+        count(*)
+      FROM
         gd
     )
   )::int AS purged;
-
--- IdempotencyRepository.claim
--- $1 = "alice"
--- $2 = "retry-7"
-WITH
-  expired AS (
-    DELETE FROM idempotency_key
-    WHERE
-      user_id = $1::text
-      AND key = $2::text
-      AND created_at <= now() - interval '24 hours'
-  )
-SELECT
-  pg_try_advisory_xact_lock(
-    hashtextextended ($1::text || chr(31) || $2::text, 0)
-  ) AS claimed,
-  (
-    SELECT
-      json_build_object(
-        'fingerprint',
-        k.fingerprint,
-        'status',
-        k.status,
-        'body',
-        k.body,
-        'location',
-        k.location
-      )
-    FROM
-      idempotency_key k
-    WHERE
-      k.user_id = $1::text
-      AND k.key = $2::text
-      AND k.created_at > now() - interval '24 hours'
-  ) AS kept;
-
--- IdempotencyRepository.purgeExpired
--- $1 = 1000
-WITH
-  gone AS (
-    DELETE FROM idempotency_key
-    WHERE
-      (user_id, key) IN (
-        SELECT
-          user_id,
-          key
-        FROM
-          idempotency_key
-        WHERE
-          created_at <= now() - interval '24 hours'
-        LIMIT
-          $1
-      )
-    RETURNING
-      1
-  )
-SELECT
-  count(*)::int AS purged
-FROM
-  gone;

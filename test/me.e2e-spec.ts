@@ -189,7 +189,8 @@ describe('GET /me at scale and GET /auth/me', () => {
     const own = await t.namespace(alice);
     const named = `ns-${uid()}`;
     const bob = user();
-    expect((await t.send('post', '/namespaces', { as: bob, body: { slug: named } })).status).toBe(201);
+    const created = await t.send('post', '/namespaces', { as: bob, body: { slug: named, name: 'Named Team' } });
+    expect(created.status).toBe(201);
     expect((await t.put(`/namespaces/${named}/members/${alice}`, bob, { role: 'reader' })).status).toBe(200);
     const res = await t.send('get', '/auth/me', { token: tokenFor(alice, { username: named }) });
     expect(res).toEqual({
@@ -205,13 +206,14 @@ describe('GET /me at scale and GET /auth/me', () => {
         ],
         namespaceCount: 2,
         namespacesTruncated: false,
-        namespace: { slug: named },
+        // The CLI's `profile` command reads `id` (docs/CONTRACT.md, Identity).
+        namespace: { id: created.body.id, slug: named, name: 'Named Team' },
       },
       statements: 1,
     });
     // preferred_username counts as the username.
     const preferred = await t.send('get', '/auth/me', { token: tokenFor(alice, { preferred_username: named }) });
-    expect(preferred.body.namespace).toEqual({ slug: named });
+    expect(preferred.body.namespace).toEqual({ id: created.body.id, slug: named, name: 'Named Team' });
   });
 
   it('GET /auth/me falls back to the oldest owned namespace, then null', async () => {
@@ -224,7 +226,12 @@ describe('GET /me at scale and GET /auth/me', () => {
     expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toBeNull();
     const first = await t.namespace(alice);
     await t.namespace(alice);
-    expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toEqual({ slug: first });
+    const oldest = (await t.send('get', `/namespaces/${first}`, { as: alice })).body as { id: string; name: string };
+    expect((await t.send('get', '/auth/me', { as: alice })).body.namespace).toEqual({
+      id: oldest.id,
+      slug: first,
+      name: oldest.name,
+    });
     void readerOnly;
   });
 });

@@ -1,18 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { respond } from '../common/answer.js';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { AnswerInterceptor } from '../common/answer.js';
+import { At, type NamedAt, type ProjectAt } from '../common/target.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
 import { ApiOkResponseOneOf } from '../common/api-responses.js';
 import { IdListBody } from '../http/json-body.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiPathParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
-import type { ProjectPath } from '../auth/access.js';
 import { CollectionsService } from './collections.service.js';
 import {
   AddMembersDto,
@@ -34,6 +32,7 @@ import {
 @ApiBearerAuth()
 @ApiPathParams()
 @Controller('namespaces/:slug/projects/:projectSlug/collections')
+@UseInterceptors(AnswerInterceptor)
 export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
 
@@ -50,14 +49,8 @@ export class CollectionsController {
     422: IDEMPOTENCY.reused,
   })
   @ApiIdempotent()
-  async create(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Body() dto: CreateCollectionDto,
-    @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.collections.create(user, path, dto, key));
+  create(@At() at: ProjectAt, @Body() dto: CreateCollectionDto, @IdempotencyKey() key: IdempotencyRequest | null) {
+    return this.collections.create(at, dto, key);
   }
 
   @Get()
@@ -67,12 +60,8 @@ export class CollectionsController {
     400: { filters: [INVALID.standalone], datasetId: [INVALID.datasetId] },
     404: notFound('namespace', 'project'),
   })
-  list(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Query() query: CollectionListQuery,
-  ): Promise<RawJson<CollectionPageDto>> {
-    return this.collections.list(user, path, query);
+  list(@At() at: ProjectAt, @Query() query: CollectionListQuery): Promise<RawJson<CollectionPageDto>> {
+    return this.collections.list(at, query);
   }
 
   @Get(':name')
@@ -83,15 +72,8 @@ export class CollectionsController {
   })
   @ApiErrors({ 400: [INVALID.members], 404: notFound('namespace', 'project', 'collection') })
   @ApiConditionalGet()
-  async get(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @Query() query: CollectionQuery,
-    @IfNoneMatch() ifNoneMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.collections.get(user, path, name, query.members !== 'false', ifNoneMatch));
+  get(@At('Collection') at: NamedAt, @Query() query: CollectionQuery, @IfNoneMatch() ifNoneMatch: string[] | null) {
+    return this.collections.get(at, query.members !== 'false', ifNoneMatch);
   }
 
   @Patch(':name')
@@ -106,15 +88,8 @@ export class CollectionsController {
     412: STALE.collection,
   })
   @ApiIfMatch()
-  async update(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @Body() dto: UpdateCollectionDto,
-    @IfMatch() ifMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.collections.update(user, path, name, dto, ifMatch));
+  update(@At('Collection') at: NamedAt, @Body() dto: UpdateCollectionDto, @IfMatch() ifMatch: string[] | null) {
+    return this.collections.update(at, dto, ifMatch);
   }
 
   @Delete(':name')
@@ -122,13 +97,8 @@ export class CollectionsController {
   @ApiOkResponse({ type: SuccessDto, description: 'Deleted' })
   @ApiErrors({ 403: forbidden('writer'), 404: notFound('namespace', 'project', 'collection'), 412: STALE.collection })
   @ApiIfMatch()
-  remove(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @IfMatch() ifMatch: string[] | null,
-  ): Promise<SuccessDto> {
-    return this.collections.remove(user, path, name, ifMatch);
+  remove(@At('Collection') at: NamedAt, @IfMatch() ifMatch: string[] | null): Promise<SuccessDto> {
+    return this.collections.remove(at, ifMatch);
   }
 
   @Post(':name/members')
@@ -147,16 +117,13 @@ export class CollectionsController {
   })
   @ApiIfMatch()
   @ApiIdempotent()
-  async addMembers(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
+  addMembers(
+    @At('Collection') at: NamedAt,
     @Body() dto: AddMembersDto,
     @IfMatch() ifMatch: string[] | null,
     @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(reply, await this.collections.addMembers(user, path, name, dto.add, ifMatch, key));
+    return this.collections.addMembers(at, dto.add, ifMatch, key);
   }
 
   @Delete(':name/members')
@@ -175,13 +142,11 @@ export class CollectionsController {
   })
   @ApiIfMatch()
   removeMembers(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
+    @At('Collection') at: NamedAt,
     @Body() dto: RemoveMembersDto,
     @IfMatch() ifMatch: string[] | null,
   ): Promise<RawJson<RemoveMembersResultDto>> {
-    return this.collections.removeMembers(user, path, name, dto.remove, ifMatch);
+    return this.collections.removeMembers(at, dto.remove, ifMatch);
   }
 
   @Get(':name/members')
@@ -203,11 +168,9 @@ export class CollectionsController {
     404: notFound('namespace', 'project', 'collection'),
   })
   listMembers(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
+    @At('Collection') at: NamedAt,
     @Query() query: MemberListQuery,
   ): Promise<RawJson<CollectionMemberPageDto>> {
-    return this.collections.listMembers(user, path, name, query);
+    return this.collections.listMembers(at, query);
   }
 }

@@ -1,39 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
+import { recordChange } from '../changes/record.js';
 import { likePattern, orderBy } from '../common/pagination.js';
+import type { Found, ScopeRow } from '../common/outcome.js';
+import type { StreamPart } from '../common/json-stream.js';
+import type { NamedAt, ProjectAt } from '../common/target.js';
 import { Database } from '../database/database.js';
 import {
   collectionEtag,
   collectionJson,
+  EMBEDDED_MEMBERS,
+  LIVE,
   MEMBER_CHUNK,
-  memberIdChunks,
   memberChunks,
-  memberIds,
+  memberIdChunks,
+  memberRows,
   STREAM_ABOVE,
+  collectionFields,
+  jsonOf,
 } from '../database/fragments.js';
+import { GenerateSql } from '../database/generate-sql.js';
+import { inProject, projectScope, roleAllows, softDeleteTarget, taggedTotal, targetScope } from '../database/scope.js';
 import {
-  IN_PROJECT,
-  PROJECT_SCOPE,
-  taggedTotal,
-  PROJECT_SCOPE_COLUMNS,
-  TARGET_FOUND,
-  iso,
-  namedTarget,
-  softDeleteTarget,
-} from '../database/scope.js';
-import {
+  and,
   ifMatchHolds,
+  iso,
   jsonArray,
+  jsonObject,
   pageBody,
   pageWindow,
-  Params,
   patchAssignments,
+  sql,
   tagMatches,
+  type PageWindow,
+  type Sql,
 } from '../database/sql.js';
-import type { StreamPart } from '../common/json-stream.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
-import type { CollectionListQuery, UpdateCollectionDto } from './dto/collection.dto.js';
+import type { CollectionListItemDto, CollectionListQuery, UpdateCollectionDto } from './dto/collection.dto.js';
 
 export interface NewCollection {
   name: string;
@@ -45,103 +48,124 @@ export interface NewCollection {
 }
 
 /** What a GET of one collection found: its tag, and its JSON unless unchanged or too big to build at once. */
-export interface FoundCollection extends TargetResult {
+export interface FoundCollection extends Found {
   etag: string | null;
   not_modified: boolean;
-  /** The answer's JSON text; null when it matched If-None-Match or is streamed (`big`). */
-  body: string | null;
+  /** Too many members to build at once: streamMembers sends them. */
   big: boolean;
 }
 
-/** What a change of one collection found and did; `body` is the answer's JSON text when it happened. */
-export interface CollectionChange extends TargetResult {
-  body: string | null;
+/** A change naming a dataset by id (create, PATCH): false when it is not a live dataset of the project. */
+export interface DatasetNamed extends Found {
+  dataset_found: boolean;
 }
 
-/** List items embed at most this many members. */
-export const EMBEDDED_MEMBERS = 100;
+/** A member page by cursor: false when `after` is not a member. */
+export interface CursorPage extends Found {
+  cursor_found: boolean;
+}
 
-/** The given ids, first occurrence of each kept with its 1-based position in the request. */
-const DISTINCT_IDS = (param: string): string =>
-  `SELECT u.node_id, min(u.ord) AS ord FROM unnest(${param}::text[]) WITH ORDINALITY AS u(node_id, ord) GROUP BY u.node_id`;
+/** The ids of a request, first occurrence of each kept with its 1-based position in the request. */
+const distinctIds = (ids: string[]): Sql =>
+  sql`SELECT u.node_id, min(u.ord) AS ord FROM unnest(${ids}::text[]) WITH ORDINALITY AS u(node_id, ord) GROUP BY u.node_id`;
 
-/** A live dataset of the project by id ($param), share-locked so it cannot be deleted meanwhile. */
-const DATASET_BY_ID = (param: string): string => `ds AS (
-    SELECT d.id FROM dataset d JOIN pr ON d.namespace_id = pr.namespace_id AND d.project_id = pr.id
-    WHERE d.id = ${param}::uuid AND d.deleted_at IS NULL
+/** CTE `ds(id, name)`: a live dataset of the project by id, share-locked so it cannot be deleted meanwhile. */
+const datasetById = (id: string | null): Sql => sql`ds AS (
+    SELECT d.id, d.name FROM dataset d JOIN pr ON d.namespace_id = pr.namespace_id AND d.project_id = pr.id
+    WHERE d.id = ${id}::uuid AND d.deleted_at IS NULL
     FOR SHARE OF d
   )`;
 
 /**
- * CTEs `lk`, the collection `t` locked (when the caller's role is in `$roles`) as it is after any
- * wait, with its ETag; and `c`, the same row when `$ifMatch` is null or its current tag. Member
- * changes to one collection queue up on this lock and see its latest `member_count`.
+ * CTEs `lk`, the collection of `t` locked (when the caller's role allows it) as it is after any
+ * wait, with its ETag; and `ok`, the same row when `ifMatch` is null or its current tag. Member
+ * changes to one collection queue up on this lock and see its latest counters and generation.
  */
-const LOCKED_COLLECTION = (roles: string, ifMatch: string): string => `lk AS (
-    SELECT c.namespace_id, c.id, c.member_count, c.member_seq, ${collectionEtag('c')} AS etag
-    FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id, ns
-    WHERE c.deleted_at IS NULL AND ns.role = ANY(${roles}::text[])
+const lockedCollection = (roleOk: Sql, ifMatch: string[] | null): Sql => sql`lk AS (
+    SELECT c.namespace_id, c.project_id, c.id, c.name, c.member_count, c.member_seq, c.member_gen, c.frozen_gen,
+           ${collectionEtag('c')} AS etag
+    FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id
+    WHERE c.deleted_at IS NULL AND ${roleOk}
     FOR NO KEY UPDATE OF c
   ),
-  c AS (SELECT * FROM lk WHERE ${ifMatchHolds('lk.etag', ifMatch)})`;
+  ok AS (SELECT * FROM lk WHERE ${ifMatchHolds(sql`lk.etag`, ifMatch)})`;
 
 /** Output column: the collection was found and locked but its tag was not the one in If-Match. */
-const PRECONDITION_FAILED = `(EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM c)) AS precondition_failed`;
+const STALE = sql`(EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM ok)) AS stale`;
 
-const MEMBER_ENTRY = `json_build_object('nodeId', m.node_id, 'addedAt', ${iso('m.added_at')})`;
+/** The `collection.members.changed` event of a member change `n(added|removed)` that changed something. */
+const membersChanged = (at: NamedAt, added: Sql, removed: Sql): Sql =>
+  recordChange(
+    'ev',
+    at,
+    'collection.members.changed',
+    'collection',
+    sql`SELECT ok.namespace_id, ok.project_id, ${at.projectSlug}::text AS project, ok.id AS target_id,
+               ok.name AS target_name,
+               jsonb_build_object('added', ${added}, 'removed', ${removed}, 'total', upd.member_count) AS data
+        FROM ok, n, upd WHERE ${added} + ${removed} > 0`,
+  );
 
-/**
- * Every collection statement; each route is one roundtrip. Parameters $1–$3 are the scope's, $4
- * the collection's name where the path has one. Answers are JSON text built by PostgreSQL.
- */
+/** A member entry of the member listings. */
+const MEMBER_ENTRY = jsonObject({ nodeId: sql`m.node_id`, addedAt: iso(sql`m.added_at`) });
+
+/** Every collection statement; each route is one roundtrip. Answers are JSON text built by PostgreSQL. */
 @Injectable()
 export class CollectionsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the collection (in a dataset when given) and its first members. */
-  create(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    collection: NewCollection,
-    allowed: Role[],
-    keep?: Keep,
-  ): Promise<ScopeResult & { dataset_found: boolean; body: string | null }> {
-    const params: unknown[] = [
-      userId,
-      slug,
-      projectSlug,
-      collection.name,
-      collection.description,
-      collection.tags,
-      collection.metadata,
-      collection.datasetId,
-      collection.members,
-      allowed,
-    ];
-    const body = `(SELECT ${collectionJson('c', `(SELECT ${jsonArray('ids.node_id', 'ids.ord')} FROM ids)`)}::text FROM c)`;
-    return (keep?.tx ?? this.db)
-      .query<ScopeResult & { dataset_found: boolean; body: string | null }>(
-        `WITH ${PROJECT_SCOPE}, ${DATASET_BY_ID('$8')},
-       ids AS (${DISTINCT_IDS('$9')}),
+  /** Inserts the collection (in a dataset when given) and its first members; records the change. */
+  @GenerateSql({
+    params: (f) => [
+      at(f),
+      { name: f.collection, description: null, tags: [], metadata: null, datasetId: null, members: [f.member] },
+      'writer',
+    ],
+    keyed: true,
+  })
+  create(at: ProjectAt, collection: NewCollection, needs: Role, keep?: Keep): Promise<DatasetNamed> {
+    const scope = projectScope(at);
+    const datasetFound = sql`(${collection.datasetId}::uuid IS NULL OR EXISTS (SELECT 1 FROM ds))`;
+    const members = sql`(SELECT ${jsonArray(sql`ids.node_id`, sql`ids.ord`)} FROM ids)`;
+    const body = sql`(SELECT ${collectionJson('c', { expr: members })}::text FROM c)`;
+    return this.db.one(
+      sql`WITH ${scope.with}, ${datasetById(collection.datasetId)},
+       ids AS (${distinctIds(collection.members)}),
        c AS (
-         INSERT INTO collection (namespace_id, project_id, dataset_id, name, description, tags, metadata, member_count, member_seq)
-         SELECT pr.namespace_id, pr.id, (SELECT id FROM ds), $4, $5, $6, $7,
-                (SELECT count(*) FROM ids), cardinality($9::text[])
-         FROM pr, ns
-         WHERE ns.role = ANY($10::text[]) AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM ds))
+         INSERT INTO collection (namespace_id, project_id, dataset_id, name, description, tags, metadata,
+                                 member_count, member_seq, member_gen)
+         SELECT pr.namespace_id, pr.id, (SELECT id FROM ds), ${collection.name}::text, ${collection.description}::text,
+                ${collection.tags}::text[], ${collection.metadata}::jsonb,
+                (SELECT count(*) FROM ids), cardinality(${collection.members}::text[]), 1
+         FROM pr
+         WHERE ${roleAllows(scope, needs)} AND ${datasetFound}
          RETURNING *
        ),
        m AS (
-         INSERT INTO collection_member (namespace_id, collection_id, node_id, position)
-         SELECT c.namespace_id, c.id, ids.node_id, ids.ord FROM c, ids
-       )${keepAnswer(keep, params, body)}
-       SELECT ${PROJECT_SCOPE_COLUMNS},
-              ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM ds)) AS dataset_found,
-              ${body} AS body`,
-        params,
-      )
-      .then(([row]) => row);
+         INSERT INTO collection_member (namespace_id, collection_id, node_id, position, added_gen)
+         SELECT c.namespace_id, c.id, ids.node_id, ids.ord, 1 FROM c, ids
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'collection.created',
+         'collection',
+         sql`SELECT c.namespace_id, c.project_id, ${at.projectSlug}::text AS project, c.id AS target_id,
+                    c.name AS target_name, jsonb_build_object('datasetId', c.dataset_id, 'memberCount', c.member_count) AS data
+             FROM c`,
+       )},
+       ${recordChange(
+         'ev_ds',
+         at,
+         'dataset.collections.changed',
+         'dataset',
+         sql`SELECT c.namespace_id, c.project_id, ${at.projectSlug}::text AS project, ds.id AS target_id,
+                    ds.name AS target_name, jsonb_build_object('added', jsonb_build_array(c.name), 'removed', '[]'::jsonb) AS data
+             FROM c, ds`,
+       )}${keepAnswer(keep, body)}
+       SELECT ${scope.found}, ${datasetFound} AS dataset_found, ${body} AS body`,
+      { via: keep?.tx },
+    );
   }
 
   /**
@@ -149,56 +173,54 @@ export class CollectionsRepository {
    * members: read straight from the sort order's index; `total` from the project's counters when
    * only `standalone` filters, else counted through the filter's index.
    */
-  list(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    query: CollectionListQuery,
-  ): Promise<ScopeResult & { body: string | null }> {
-    const p = new Params([userId, slug, projectSlug]);
+  @GenerateSql(
+    { params: (f) => [at(f), list({})], scaled: true },
+    { name: 'sort=-updatedAt, page 20', params: (f) => [at(f), list({ sort: '-updatedAt', page: 20 })], scaled: true },
+    { name: 'q', params: (f) => [at(f), list({ q: f.word })], scaled: true },
+    { name: 'tag', params: (f) => [at(f), list({ tag: [f.tag] })], scaled: true },
+    { name: 'two tags', params: (f) => [at(f), list({ tag: [f.tag, 't1'] })], scaled: true },
+    { name: 'datasetId', params: (f) => [at(f), list({ datasetId: f.datasetId })], scaled: true },
+    { name: 'standalone', params: (f) => [at(f), list({ standalone: 'true' })], scaled: true },
+  )
+  list(at: ProjectAt, query: CollectionListQuery): Promise<Found> {
+    const scope = projectScope(at);
     const order = orderBy(query.sort, 'c');
     const standalone = query.standalone === undefined ? null : query.standalone === 'true';
     const filters = [
-      query.q ? `c.name ILIKE ${p.add(likePattern(query.q), 'text')}` : '',
-      query.tag?.length ? `c.tags @> ${p.add(query.tag, 'text[]')}` : '',
-      query.datasetId ? `c.dataset_id = ${p.add(query.datasetId, 'uuid')}` : '',
-      standalone === true ? `c.dataset_id IS NULL` : standalone === false ? `c.dataset_id IS NOT NULL` : '',
-    ].filter(Boolean);
-    const filtered = filters.map((f) => ` AND ${f}`).join('');
-    const where = `c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND c.deleted_at IS NULL${filtered}`;
+      query.q ? sql`c.name ILIKE ${likePattern(query.q)}::text` : null,
+      query.tag?.length ? sql`c.tags @> ${query.tag}::text[]` : null,
+      query.datasetId ? sql`c.dataset_id = ${query.datasetId}::uuid` : null,
+      standalone === true ? sql`c.dataset_id IS NULL` : standalone === false ? sql`c.dataset_id IS NOT NULL` : null,
+    ];
+    const filtered = and(...filters);
     const oneTag = new Set(query.tag ?? []).size === 1 && !query.q && !query.datasetId && standalone === null;
     const counted = query.q || query.tag?.length || query.datasetId;
+    const counter =
+      standalone === null
+        ? sql`p.collection_count`
+        : standalone
+          ? sql`p.standalone_count`
+          : sql`p.collection_count - p.standalone_count`;
     const total = oneTag
-      ? taggedTotal('collection', p.add(query.tag![0], 'text'))
+      ? taggedTotal(scope, 'collection', query.tag![0])
       : counted
-        ? `(SELECT count(*) FROM collection c WHERE ${IN_PROJECT('c')} AND c.deleted_at IS NULL${filtered})`
-        : `(SELECT ${standalone === null ? 'p.collection_count' : standalone ? 'p.standalone_count' : 'p.collection_count - p.standalone_count'}
-          FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
-    const page = p.add(query.page, 'int');
-    const size = p.add(query.pageSize, 'int');
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE},
+        ? sql`(SELECT count(*) FROM collection c WHERE ${inProject(scope, 'c')} AND c.deleted_at IS NULL AND ${filtered})`
+        : sql`(SELECT ${counter} FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
+    const item = jsonOf<CollectionListItemDto>({
+      ...collectionFields('c', { first: EMBEDDED_MEMBERS }),
+      membersTruncated: sql`c.member_count > ${EMBEDDED_MEMBERS}::int`,
+    });
+    return this.db.one(
+      sql`WITH ${scope.with},
        page AS (
          SELECT c.* FROM pr CROSS JOIN LATERAL (
-           SELECT c.* FROM collection c WHERE ${where} ORDER BY ${order} ${pageWindow(page, size)}
+           SELECT c.* FROM collection c
+           WHERE c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND c.deleted_at IS NULL AND ${filtered}
+           ORDER BY ${order} ${pageWindow(query)}
          ) c
        )
-       SELECT ${PROJECT_SCOPE_COLUMNS},
-              ${pageBody(
-                'collections',
-                `(SELECT ${jsonArray(
-                  collectionJson(
-                    'c',
-                    memberIds('c', EMBEDDED_MEMBERS),
-                    `'membersTruncated', c.member_count > ${EMBEDDED_MEMBERS}`,
-                  ),
-                  order,
-                )} FROM page c)`,
-                total,
-                page,
-                size,
-              )} AS body`,
-      p.values,
+       SELECT ${scope.found},
+              ${pageBody('collections', sql`(SELECT ${jsonArray(item, order)} FROM page c)`, total, query)} AS body`,
     );
   }
 
@@ -207,27 +229,25 @@ export class CollectionsRepository {
    * no body when it matches `ifNoneMatch`, nor when the members are too many to build at once
    * (`big`: then streamMembers sends them). Prepared: its plan is reused (see statementName).
    */
-  find(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    withMembers: boolean,
-    ifNoneMatch: string[] | null,
-  ): Promise<FoundCollection> {
-    const big = withMembers ? `c.member_count > ${STREAM_ABOVE}` : 'false';
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
+  @GenerateSql(
+    { params: (f) => [named(f), true, null] },
+    { name: 'members=false, If-None-Match', params: (f) => [named(f), false, ['"0f3c"']] },
+  )
+  find(at: NamedAt, withMembers: boolean, ifNoneMatch: string[] | null): Promise<FoundCollection> {
+    const scope = targetScope(at, 'collection');
+    const big = withMembers ? sql`c.member_count > ${STREAM_ABOVE}::int` : sql`false`;
+    const current = tagMatches(sql`c.etag`, ifNoneMatch);
+    return this.db.one(
+      sql`WITH ${scope.with},
        c AS (SELECT c.*, ${collectionEtag('c')} AS etag FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id)
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
+       SELECT ${scope.found},
               (SELECT c.etag FROM c) AS etag,
-              coalesce((SELECT ${tagMatches('c.etag', '$5')} FROM c), false) AS not_modified,
+              coalesce((SELECT ${current} FROM c), false) AS not_modified,
               coalesce((SELECT ${big} FROM c), false) AS big,
-              (SELECT CASE WHEN ${tagMatches('c.etag', '$5')} OR ${big} THEN NULL
-                           ELSE ${collectionJson('c', withMembers ? memberIds('c', STREAM_ABOVE) : null)}::text END
+              (SELECT CASE WHEN ${current} OR ${big} THEN NULL
+                           ELSE ${collectionJson('c', withMembers ? { all: true } : { none: true })}::text END
                FROM c) AS body`,
-      [userId, slug, projectSlug, name, ifNoneMatch],
-      true,
+      { prepared: true },
     );
   }
 
@@ -237,30 +257,31 @@ export class CollectionsRepository {
    * (a recursive CTE walking the position index chunk by chunk); on the embedded engine, which
    * has no cursors, the head and then a statement per chunk by position.
    */
-  async *streamMembers(userId: string, slug: string, projectSlug: string, name: string): AsyncGenerator<StreamPart> {
-    const head = `${collectionJson('c', 'json_build_array()')}::text`;
-    const target = `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
+  @GenerateSql({ params: (f) => [named(f)] })
+  async *streamMembers(at: NamedAt): AsyncGenerator<StreamPart> {
+    const scope = targetScope(at, 'collection');
+    const head = sql`${collectionJson('c', { empty: true })}::text`;
+    const target = sql`WITH ${scope.with},
        c AS (SELECT c.* FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id)`;
     if (this.db.streams) {
-      const rows = this.db.cursor<{ n: number; text: string }>(
-        `${target}
+      const rows = this.db.stream<{ n: number; text: string }>(
+        sql`${target}
          SELECT 0 AS n, ${head} AS text FROM c
          UNION ALL
-         SELECT k.n, k.ids FROM c CROSS JOIN LATERAL ${memberChunks('c', '$5')} k`,
-        [userId, slug, projectSlug, name, MEMBER_CHUNK],
+         SELECT k.n, k.ids FROM c CROSS JOIN LATERAL ${memberChunks('c', MEMBER_CHUNK)} k`,
         4,
       );
       for await (const batch of rows)
         for (const row of batch) yield row.n === 0 ? { collection: row.text } : { ids: row.text };
       return;
     }
-    const [first] = await this.db.query<{ namespace_id: string; id: string; head: string }>(
-      `${target} SELECT c.namespace_id, c.id, ${head} AS head FROM c`,
-      [userId, slug, projectSlug, name],
-    );
-    if (!first) return;
-    yield { collection: first.head };
-    for await (const ids of memberIdChunks(this.db, first.namespace_id, first.id)) yield { ids };
+    const first = sql`${target} SELECT c.namespace_id, c.id, ${head} AS head FROM c`;
+    const [found] = await this.db.query<{ namespace_id: string; id: string; head: string }>(first.text, first.values);
+    if (!found) return;
+    yield { collection: found.head };
+    for await (const ids of memberIdChunks(this.db, { namespaceId: found.namespace_id, collectionId: found.id })) {
+      yield { ids };
+    }
   }
 
   /**
@@ -268,139 +289,149 @@ export class CollectionsRepository {
    * moves it into another live dataset of the project, or (null) makes it standalone. A taken
    * name fails on uq_collection_name. Answers the collection with all its members and its new tag.
    */
+  @GenerateSql(
+    { params: (f) => [named(f), { description: 'Front camera clips' }, 'writer', null] },
+    { name: 'move, If-Match', params: (f) => [named(f), { datasetId: f.datasetId }, 'writer', ['"0f3c"']] },
+  )
   update(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
+    at: NamedAt,
     patch: UpdateCollectionDto,
-    allowed: Role[],
+    needs: Role,
     ifMatch: string[] | null,
-  ): Promise<CollectionChange & { dataset_found: boolean; etag: string | null }> {
+  ): Promise<DatasetNamed & { etag: string | null }> {
+    const scope = targetScope(at, 'collection', 'update');
     const moves = patch.datasetId !== undefined;
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')}, ${DATASET_BY_ID('$6')},
+    const datasetId = moves ? (patch.datasetId ?? null) : null;
+    const datasetFound = sql`(NOT ${moves}::boolean OR ${datasetId}::uuid IS NULL OR EXISTS (SELECT 1 FROM ds))`;
+    const moved = (side: 'added' | 'removed', dataset: Sql) =>
+      sql`SELECT c.namespace_id, c.project_id, ${at.projectSlug}::text AS project, d.id AS target_id,
+                 d.name AS target_name,
+                 jsonb_build_object('added', ${side === 'added' ? sql`jsonb_build_array(c.name)` : sql`'[]'::jsonb`},
+                                    'removed', ${side === 'removed' ? sql`jsonb_build_array(t.name)` : sql`'[]'::jsonb`}) AS data
+          FROM c, t, dataset d
+          WHERE d.namespace_id = c.namespace_id AND d.id = ${dataset} AND c.dataset_id IS DISTINCT FROM t.dataset_id`;
+    return this.db.one(
+      sql`WITH ${scope.with}, ${datasetById(datasetId)},
        c AS (
          UPDATE collection c SET
-           ${patchAssignments('c', '$5', ['name', 'description', 'tags', 'metadata'])},
-           dataset_id = CASE WHEN $7::boolean THEN (SELECT id FROM ds) ELSE c.dataset_id END,
+           ${patchAssignments('c', patch, ['name', 'description', 'tags', 'metadata'])},
+           dataset_id = CASE WHEN ${moves}::boolean THEN (SELECT id FROM ds) ELSE c.dataset_id END,
            updated_at = now()
-         FROM t, ns
-         WHERE c.namespace_id = t.namespace_id AND c.id = t.id AND c.deleted_at IS NULL AND ns.role = ANY($8::text[])
-           AND (NOT $7::boolean OR $6::uuid IS NULL OR EXISTS (SELECT 1 FROM ds))
-           AND ${ifMatchHolds(collectionEtag('c'), '$9')}
+         FROM t
+         WHERE c.namespace_id = t.namespace_id AND c.id = t.id AND c.deleted_at IS NULL AND ${roleAllows(scope, needs)}
+           AND ${datasetFound} AND ${ifMatchHolds(collectionEtag('c'), ifMatch)}
          RETURNING c.*
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              (NOT $7::boolean OR $6::uuid IS NULL OR EXISTS (SELECT 1 FROM ds)) AS dataset_found,
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'collection.updated',
+         'collection',
+         sql`SELECT c.namespace_id, c.project_id, ${at.projectSlug}::text AS project, c.id AS target_id,
+                    c.name AS target_name, ${JSON.stringify({ changed: Object.keys(patch) })}::jsonb AS data FROM c`,
+       )},
+       ${recordChange('ev_from', at, 'dataset.collections.changed', 'dataset', moved('removed', sql`t.dataset_id`))},
+       ${recordChange('ev_to', at, 'dataset.collections.changed', 'dataset', moved('added', sql`c.dataset_id`))}
+       SELECT ${scope.found}, ${datasetFound} AS dataset_found,
               (SELECT ${collectionEtag('c')} FROM c) AS etag,
-              (SELECT ${collectionJson('c', memberIds('c', null))}::text FROM c) AS body`,
-      [userId, slug, projectSlug, name, JSON.stringify(patch), moves ? patch.datasetId : null, moves, allowed, ifMatch],
+              (SELECT ${collectionJson('c', { all: true })}::text FROM c) AS body`,
     );
   }
 
   /** Soft-deletes the collection (when `ifMatch` is null or its current tag); its name is free again at once. */
-  softDelete(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    allowed: Role[],
-    ifMatch: string[] | null,
-  ): Promise<TargetResult & { deleted: boolean }> {
-    return this.db.row(softDeleteTarget('collection', collectionEtag), [
-      userId,
-      slug,
-      projectSlug,
-      name,
-      allowed,
-      ifMatch,
-    ]);
+  @GenerateSql({ params: (f) => [named(f), 'writer', null] })
+  softDelete(at: NamedAt, needs: Role, ifMatch: string[] | null): Promise<ScopeRow & { deleted: boolean }> {
+    return this.db.one(
+      softDeleteTarget(
+        at,
+        'collection',
+        needs,
+        ifMatch,
+        collectionEtag,
+        (gone) =>
+          sql`, ${recordChange(
+            'ev',
+            at,
+            'collection.deleted',
+            'collection',
+            sql`SELECT g.namespace_id, g.project_id, ${at.projectSlug}::text AS project, g.id AS target_id,
+                     g.name AS target_name, NULL::jsonb AS data FROM ${gone} g`,
+          )}`,
+      ),
+    );
   }
 
   /**
    * Appends the ids not yet present, in the order given: one INSERT … ON CONFLICT DO NOTHING (a
-   * primary-key probe per id), with the count and the next position kept on the locked row.
+   * primary-key probe per id), with the count, the next position and the generation kept on the
+   * locked row.
    */
-  addMembers(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    ids: string[],
-    allowed: Role[],
-    ifMatch: string[] | null,
-    keep?: Keep,
-  ): Promise<CollectionChange & { precondition_failed: boolean }> {
-    const params: unknown[] = [userId, slug, projectSlug, name, ids, allowed, ifMatch];
-    const body = `(SELECT json_build_object('added', n.added, 'total', upd.member_count)::text FROM n, upd)`;
-    return (keep?.tx ?? this.db)
-      .query<CollectionChange & { precondition_failed: boolean }>(
-        `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
-       ${LOCKED_COLLECTION('$6', '$7')},
-       ids AS (${DISTINCT_IDS('$5')}),
+  @GenerateSql({ params: (f) => [named(f), batch(f), 'writer', null], scaled: true, keyed: true })
+  addMembers(at: NamedAt, ids: string[], needs: Role, ifMatch: string[] | null, keep?: Keep): Promise<Found> {
+    const scope = targetScope(at, 'collection');
+    const body = sql`(SELECT json_build_object('added', n.added, 'total', upd.member_count)::text FROM n, upd)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
+       ${lockedCollection(roleAllows(scope, needs), ifMatch)},
+       ids AS (${distinctIds(ids)}),
        ins AS (
-         INSERT INTO collection_member (namespace_id, collection_id, node_id, position)
-         SELECT c.namespace_id, c.id, ids.node_id, c.member_seq + ids.ord FROM c, ids
+         INSERT INTO collection_member (namespace_id, collection_id, node_id, position, added_gen)
+         SELECT ok.namespace_id, ok.id, ids.node_id, ok.member_seq + ids.ord, ok.member_gen + 1 FROM ok, ids
          ON CONFLICT ON CONSTRAINT pk_collection_member DO NOTHING
          RETURNING 1
        ),
        n AS (SELECT count(*)::int AS added FROM ins),
        upd AS (
          UPDATE collection x SET
-           member_count = c.member_count + n.added,
-           member_seq = c.member_seq + cardinality($5::text[]),
+           member_count = ok.member_count + n.added,
+           member_seq = ok.member_seq + cardinality(${ids}::text[]),
+           member_gen = ok.member_gen + (n.added > 0)::int,
            updated_at = CASE WHEN n.added > 0 THEN now() ELSE x.updated_at END
-         FROM c, n
-         WHERE x.namespace_id = c.namespace_id AND x.id = c.id
+         FROM ok, n
+         WHERE x.namespace_id = ok.namespace_id AND x.id = ok.id
          RETURNING x.member_count
-       )${keepAnswer(keep, params, body)}
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, ${PRECONDITION_FAILED}, ${body} AS body`,
-        params,
-      )
-      .then(([row]) => row);
+       ),
+       ${membersChanged(at, sql`n.added`, sql`0`)}${keepAnswer(keep, body)}
+       SELECT ${scope.found}, ${STALE}, ${body} AS body`,
+      { via: keep?.tx },
+    );
   }
 
   /**
-   * Removes the ids that are present, found by a primary-key probe each (never a scan of the
-   * collection while its row is locked) and deleted by their row addresses; absent ids are ignored.
+   * Removes the ids that are present: one DELETE whose index condition is `node_id = ANY(ids)` on
+   * the collection's primary key (a probe per id, whatever the statistics say; never a scan of the
+   * collection). A removed member some version still sees moves to member_history.
    */
-  removeMembers(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    ids: string[],
-    allowed: Role[],
-    ifMatch: string[] | null,
-  ): Promise<CollectionChange & { precondition_failed: boolean }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
-       ${LOCKED_COLLECTION('$6', '$7')},
-       found AS (
-         SELECT f.ctid FROM c
-         CROSS JOIN LATERAL (SELECT DISTINCT r.node_id FROM unnest($5::text[]) AS r(node_id)) r
-         CROSS JOIN LATERAL (
-           SELECT m.ctid FROM collection_member m
-           WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id AND m.node_id = r.node_id
-         ) f
+  @GenerateSql({ params: (f) => [named(f), batch(f), 'writer', null], scaled: true })
+  removeMembers(at: NamedAt, ids: string[], needs: Role, ifMatch: string[] | null): Promise<Found> {
+    const scope = targetScope(at, 'collection');
+    return this.db.one(
+      sql`WITH ${scope.with},
+       ${lockedCollection(roleAllows(scope, needs), ifMatch)},
+       gone AS (
+         DELETE FROM collection_member m
+         WHERE m.namespace_id = (SELECT namespace_id FROM ok) AND m.collection_id = (SELECT id FROM ok)
+           AND m.node_id = ANY(${ids}::text[])
+         RETURNING m.*
        ),
-       del AS (
-         DELETE FROM collection_member m WHERE m.ctid = ANY (ARRAY(SELECT ctid FROM found))
-         RETURNING 1
+       archived AS (
+         INSERT INTO member_history (namespace_id, collection_id, node_id, position, added_at, added_gen, removed_gen, restored)
+         SELECT g.namespace_id, g.collection_id, g.node_id, g.position, g.added_at, g.added_gen, ok.member_gen + 1, g.restored
+         FROM gone g, ok WHERE g.added_gen <= ok.frozen_gen
        ),
-       n AS (SELECT count(*)::int AS removed FROM del),
+       n AS (SELECT count(*)::int AS removed FROM gone),
        upd AS (
          UPDATE collection x SET
-           member_count = c.member_count - n.removed,
+           member_count = ok.member_count - n.removed,
+           member_gen = ok.member_gen + (n.removed > 0)::int,
            updated_at = CASE WHEN n.removed > 0 THEN now() ELSE x.updated_at END
-         FROM c, n
-         WHERE x.namespace_id = c.namespace_id AND x.id = c.id
+         FROM ok, n
+         WHERE x.namespace_id = ok.namespace_id AND x.id = ok.id
          RETURNING x.member_count
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND}, ${PRECONDITION_FAILED},
+       ),
+       ${membersChanged(at, sql`0`, sql`n.removed`)}
+       SELECT ${scope.found}, ${STALE},
               (SELECT json_build_object('removed', n.removed, 'total', upd.member_count)::text FROM n, upd) AS body`,
-      [userId, slug, projectSlug, name, ids, allowed, ifMatch],
     );
   }
 
@@ -408,27 +439,22 @@ export class CollectionsRepository {
    * One page of members in insertion order, read from the position index; `total` is the counter.
    * Prepared: its plan is reused (see statementName).
    */
-  listMembersPage(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    page: { page: number; pageSize: number },
-  ): Promise<TargetResult & { body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
+  @GenerateSql({ params: (f) => [named(f), { page: 2, pageSize: 50 }], scaled: true })
+  listMembersPage(at: NamedAt, page: PageWindow): Promise<Found> {
+    const scope = targetScope(at, 'collection');
+    return this.db.one(
+      sql`WITH ${scope.with},
        c AS (SELECT c.namespace_id, c.id, c.member_count FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id),
        page AS (
          SELECT m.* FROM c CROSS JOIN LATERAL (
            SELECT m.node_id, m.added_at, m.position FROM collection_member m
            WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id
-           ORDER BY m.position ${pageWindow('$5', '$6')}
+           ORDER BY m.position ${pageWindow(page)}
          ) m
        )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              ${pageBody('members', `(SELECT ${jsonArray(MEMBER_ENTRY, 'm.position')} FROM page m)`, '(SELECT member_count FROM c)', '$5', '$6')} AS body`,
-      [userId, slug, projectSlug, name, page.page, page.pageSize],
-      true,
+       SELECT ${scope.found},
+              ${pageBody('members', sql`(SELECT ${jsonArray(MEMBER_ENTRY, sql`m.position`)} FROM page m)`, sql`(SELECT member_count FROM c)`, page)} AS body`,
+      { prepared: true },
     );
   }
 
@@ -438,39 +464,48 @@ export class CollectionsRepository {
    * from there, so walking a whole collection is O(N). `cursor_found` is false when `after` is
    * not a member. Prepared: its plan is reused (see statementName).
    */
-  listMembersAfter(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    after: string | null,
-    limit: number,
-  ): Promise<TargetResult & { cursor_found: boolean; body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('collection')},
+  @GenerateSql({ params: (f) => [named(f), f.member, 100], scaled: true })
+  listMembersAfter(at: NamedAt, after: string | null, limit: number): Promise<CursorPage> {
+    const scope = targetScope(at, 'collection');
+    return this.db.one(
+      sql`WITH ${scope.with},
        c AS (SELECT c.namespace_id, c.id FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.id = t.id),
        cur AS (
          SELECT m.position FROM c JOIN collection_member m
-           ON m.namespace_id = c.namespace_id AND m.collection_id = c.id AND m.node_id = $5::text
+           ON m.namespace_id = c.namespace_id AND m.collection_id = c.id AND m.node_id = ${after}::text
        ),
        page AS (
-         SELECT m.* FROM c CROSS JOIN LATERAL (
-           SELECT m.node_id, m.added_at, m.position FROM collection_member m
-           WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id
-             AND m.position > coalesce((SELECT position FROM cur), 0)
-           ORDER BY m.position LIMIT $6::int + 1
-         ) m
+         SELECT m.* FROM c CROSS JOIN LATERAL ${memberRows('c', LIVE, sql`coalesce((SELECT position FROM cur), 0)`, sql`${limit}::int + 1`)} m
        ),
-       shown AS (SELECT * FROM page ORDER BY position LIMIT $6::int)
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              ($5::text IS NULL OR EXISTS (SELECT 1 FROM cur)) AS cursor_found,
+       shown AS (SELECT * FROM page ORDER BY position LIMIT ${limit}::int)
+       SELECT ${scope.found},
+              (${after}::text IS NULL OR EXISTS (SELECT 1 FROM cur)) AS cursor_found,
               json_build_object(
-                'members', (SELECT ${jsonArray(MEMBER_ENTRY, 'm.position')} FROM shown m),
-                'nextCursor', CASE WHEN (SELECT count(*) FROM page) > $6::int
+                'members', (SELECT ${jsonArray(MEMBER_ENTRY, sql`m.position`)} FROM shown m),
+                'nextCursor', CASE WHEN (SELECT count(*) FROM page) > ${limit}::int
                                    THEN (SELECT node_id FROM shown ORDER BY position DESC LIMIT 1) END
               )::text AS body`,
-      [userId, slug, projectSlug, name, after, limit],
-      true,
+      { prepared: true },
     );
   }
 }
+
+/** Example targets for GenerateSql. */
+const at = (f: { user: string; requestId: string; slug: string; projectSlug: string }): ProjectAt => ({
+  userId: f.user,
+  requestId: f.requestId,
+  slug: f.slug,
+  projectSlug: f.projectSlug,
+});
+const named = (f: Parameters<typeof at>[0] & { collection: string }): NamedAt => ({
+  ...at(f),
+  kind: 'Collection',
+  name: f.collection,
+});
+const batch = (f: { batch: number }): string[] => Array.from({ length: f.batch }, (_, i) => `absent-${i}`);
+const list = (query: Partial<CollectionListQuery>): CollectionListQuery => ({
+  page: 1,
+  pageSize: 50,
+  sort: '-createdAt',
+  ...query,
+});

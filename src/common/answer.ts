@@ -1,33 +1,71 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import { NotModified } from './outcome.js';
 import type { RawJson } from './raw-json.js';
 
-/** An answer with the headers the contract gives it (ETag, Location, Idempotent-Replayed). */
-export interface Answer<T = unknown> {
-  /** The JSON text, or (big answers) its pieces in order; absent for 304. */
-  body?: RawJson<T> | AsyncIterable<string>;
+/** Headers an answer may carry besides its body. */
+export interface AnswerHeaders {
   etag?: string | null;
+  /** The new resource's path (a 201). */
   location?: string;
+  /** Replayed from an Idempotency-Key. */
   replayed?: boolean;
-  /** The client's If-None-Match matched `etag`: 304, no body. */
-  notModified?: boolean;
+  /** Cache-Control. */
+  cache?: string;
+  /** Content-Type of a streamed body (JSON when not given). */
+  contentType?: string;
+  /** Any other header (e.g. Repr-Digest). */
+  extra?: Record<string, string>;
 }
 
 /**
- * Puts an answer's headers on the reply of a handler that takes `@Res({ passthrough: true })`,
- * and returns what Nest sends: the body, or for a 304 a web Response (whose status wins over the
- * route's 200).
+ * An answer with the headers the contract gives it (ETag, Location, Idempotent-Replayed, caching):
+ * services return these, and AnswerInterceptor alone puts them on the reply. The body is JSON text
+ * built by PostgreSQL, or (big answers) its pieces in order; a 304 has none.
  */
-export function respond<T>(
-  reply: FastifyReply,
-  answer: Answer<T>,
-): RawJson<T> | AsyncIterable<string> | Response | undefined {
-  if (answer.etag) void reply.header('etag', answer.etag);
-  if (answer.location) void reply.header('location', answer.location);
-  if (answer.replayed) void reply.header('idempotent-replayed', 'true');
-  if (answer.notModified) return new Response(null, { status: 304, headers: { etag: answer.etag ?? '' } });
-  if (answer.body !== undefined && !('text' in answer.body)) {
-    void reply.header('content-type', 'application/json; charset=utf-8');
+export class Answer<T = unknown> {
+  constructor(
+    readonly body: RawJson<T> | AsyncIterable<string> | null,
+    readonly headers: AnswerHeaders = {},
+  ) {}
+
+  /** The same answer with more headers. */
+  with(headers: AnswerHeaders): Answer<T> {
+    return new Answer(this.body, { ...this.headers, ...headers });
   }
+
+  /** 304, carrying the current tag. */
+  static notModified<T>(current: NotModified, headers: AnswerHeaders = {}): Answer<T> {
+    return new Answer<T>(null, { ...headers, etag: current.etag });
+  }
+}
+
+/**
+ * Puts an Answer's headers on the reply and hands Nest what to send: the body, or for a 304 a web
+ * Response (whose status wins over the route's). Anything else a handler returns passes as it is.
+ */
+@Injectable()
+export class AnswerInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(map((result: unknown) => (result instanceof Answer ? apply(reply, result) : result)));
+  }
+}
+
+function apply(reply: FastifyReply, answer: Answer): unknown {
+  const { etag, location, replayed, cache, contentType, extra } = answer.headers;
+  if (etag) void reply.header('etag', etag);
+  if (location) void reply.header('location', location);
+  if (replayed) void reply.header('idempotent-replayed', 'true');
+  if (cache) void reply.header('cache-control', cache);
+  for (const [name, value] of Object.entries(extra ?? {})) void reply.header(name, value);
+  if (answer.body === null) {
+    const headers: Record<string, string> = { etag: etag ?? '' };
+    if (cache) headers['cache-control'] = cache;
+    return new Response(null, { status: 304, headers });
+  }
+  if (!('text' in answer.body)) void reply.header('content-type', contentType ?? 'application/json; charset=utf-8');
   return answer.body;
 }
 

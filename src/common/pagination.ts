@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { col, keyword, sql, type Sql } from '../database/sql.js';
 import { LIMITS, QueryInt, QueryOneOf, QueryTags, QueryText } from './validators.js';
 
 /** `page` (≥ 1, default 1) and `pageSize` (1–200, default 50), as every list takes them. */
@@ -44,43 +45,39 @@ export class PageMeta {
   totalPages: number;
 }
 
-export function pageMeta(query: PageQuery, total: number): PageMeta {
-  return { page: query.page, pageSize: query.pageSize, total, totalPages: Math.ceil(total / query.pageSize) };
-}
-
 /** `q` as an ILIKE pattern, with LIKE's wildcards in the user's text escaped. */
 export function likePattern(q: string | undefined): string | null {
   return q ? `%${q.replace(/[\\%_]/g, '\\$&')}%` : null;
 }
 
-/** The columns a list sorts by (namespace memberships carry their namespace's under other names). */
+/** The columns a list sorts by, as `alias.column` (namespace memberships carry their namespace's under other names). */
 export interface SortColumns {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  id: string;
+  name: Sql;
+  createdAt: Sql;
+  updatedAt: Sql;
+  id: Sql;
 }
 
 const TABLE_COLUMNS = (t: string): SortColumns => ({
-  name: `${t}.name`,
-  createdAt: `${t}.created_at`,
-  updatedAt: `${t}.updated_at`,
-  id: `${t}.id`,
+  name: col(t, 'name'),
+  createdAt: col(t, 'created_at'),
+  updatedAt: col(t, 'updated_at'),
+  id: col(t, 'id'),
 });
 
 /**
  * ORDER BY for a list's sort option, in the very expressions of the migrations' sort indexes (so
  * a page is read straight from one); fixed fragments, never user text. `t` is the table alias.
  */
-export function orderBy(sort: Sort, t: string | SortColumns): string {
+export function orderBy(sort: Sort, t: string | SortColumns): Sql {
   const c = typeof t === 'string' ? TABLE_COLUMNS(t) : t;
-  const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
+  const dir = keyword(sort.startsWith('-') ? 'DESC' : 'ASC');
   const column = {
-    name: `lower(${c.name}) COLLATE "C" ${dir}, ${c.name} COLLATE "C"`,
+    name: sql`lower(${c.name}) COLLATE "C" ${dir}, ${c.name} COLLATE "C"`,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   }[sort.replace('-', '') as 'name' | 'createdAt' | 'updatedAt'];
-  return `${column} ${dir}, ${c.id} ${dir}`;
+  return sql`${column} ${dir}, ${c.id} ${dir}`;
 }
 
 export class SuccessDto {

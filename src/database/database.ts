@@ -4,6 +4,7 @@ import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import type { Sql } from './sql.js';
 
 /** The SQLSTATE of an error PostgreSQL (server or embedded) raised, or null for any other error. */
 export function sqlState(error: unknown): string | null {
@@ -73,11 +74,21 @@ export abstract class Database implements Queryable {
     return this.send<T>(sql, params, prepared);
   }
 
-  /** Runs one statement that answers exactly one row (every route's statement does). */
-  async row<T>(sql: string, params: unknown[] = [], prepared = false): Promise<T> {
-    const rows = await this.query<T>(sql, params, prepared);
+  /**
+   * Runs one request statement that answers exactly one row (every route's statement does):
+   * `prepared` as in query; `via` a transaction to run it in (an Idempotency-Key's).
+   */
+  async one<T>(statement: Sql, { prepared = false, via }: { prepared?: boolean; via?: Queryable } = {}): Promise<T> {
+    const rows = via
+      ? await via.query<T>(statement.text, statement.values)
+      : await this.query<T>(statement.text, statement.values, prepared);
     if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
     return rows[0];
+  }
+
+  /** Rows of one request statement read through a cursor (see `cursor`). */
+  stream<T>(statement: Sql, batch: number): AsyncGenerator<T[]> {
+    return this.cursor<T>(statement.text, statement.values, batch);
   }
 
   /** Background work (vacuum, purge): neither counted nor captured. */

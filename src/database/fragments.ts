@@ -1,121 +1,179 @@
-import { iso } from './scope.js';
+import type { CollectionDto } from '../collections/dto/collection.dto.js';
+import type { DatasetDto } from '../datasets/dto/dataset.dto.js';
 import type { Queryable } from './database.js';
+import { col, etag, int, iso, jsonObject, sql, type Sql } from './sql.js';
 
 /*
  * JSON shapes of the contract built in SQL, shared by the features whose answers embed them
- * (a dataset's GET embeds its collections). Each takes the table alias it reads from.
+ * (a dataset's GET embeds its collections, the trash answers with either). Each takes the alias
+ * of the row it reads from; each shape is declared against its DTO, so `tsc` fails when they part.
  */
 
-/**
- * Node ids of collection `c` in insertion order, all of them or the first `limit`: the subquery
- * walks the position index in order and json_agg keeps that order (an ORDER BY inside json_agg
- * would sort them again).
- */
-export function memberIds(c: string, limit: number | null): string {
-  return `(SELECT coalesce(json_agg(x.node_id), '[]') FROM (
-     SELECT m.node_id FROM collection_member m
-     WHERE m.namespace_id = ${c}.namespace_id AND m.collection_id = ${c}.id
-     ORDER BY m.position${limit === null ? '' : ` LIMIT ${Math.trunc(limit)}`}) x)`;
+/** The SQL behind each field of a DTO: every key, and no other (optional keys may be left out with null). */
+export type JsonFields<T> = { [K in keyof Required<T>]: undefined extends T[K] ? Sql | null : Sql };
+
+/** `fields` as a JSON object expression, leaving out the keys set to null. */
+export function jsonOf<T>(fields: JsonFields<T>): Sql {
+  const kept: Record<string, Sql> = {};
+  for (const [key, value] of Object.entries<Sql | null>(fields)) if (value !== null) kept[key] = value;
+  return jsonObject(kept);
 }
 
 /** Full-member answers above this many members are streamed (and count as heavy reads). */
 export const STREAM_ABOVE = 50_000;
 
-/**
- * The collection object from alias `c`: `members` is a JSON expression, or null to leave the key
- * out (`?members=false`); `extra` adds key/value pairs after `memberCount`.
- */
-export function collectionJson(c: string, members: string | null, extra = ''): string {
-  return `json_build_object(
-    'id', ${c}.id, 'name', ${c}.name, 'description', ${c}.description, 'tags', to_json(${c}.tags),
-    'metadata', ${c}.metadata, 'projectId', ${c}.project_id, 'datasetId', ${c}.dataset_id,
-    ${members === null ? '' : `'members', ${members},`}
-    'memberCount', ${c}.member_count, ${extra ? `${extra},` : ''}
-    'createdAt', ${iso(`${c}.created_at`)}, 'updatedAt', ${iso(`${c}.updated_at`)})`;
-}
-
-/** The dataset object from alias `d`; `extra` adds key/value pairs before the timestamps. */
-export function datasetJson(d: string, extra = ''): string {
-  return `json_build_object(
-    'id', ${d}.id, 'name', ${d}.name, 'description', ${d}.description, 'tags', to_json(${d}.tags),
-    'projectId', ${d}.project_id, 'metadata', ${d}.metadata, ${extra ? `${extra},` : ''}
-    'createdAt', ${iso(`${d}.created_at`)}, 'updatedAt', ${iso(`${d}.updated_at`)})`;
-}
-
-/**
- * A strong ETag (quoted) from the version counters an answer depends on: the row's id and version,
- * and whatever else the answer shows (the caller's role, a dataset's collections).
- */
-export const etag = (...parts: string[]): string => `('"' || md5(concat_ws(':', ${parts.join(', ')})) || '"')`;
-
-/** The ETag of namespace `n` as `role` sees it (the answer shows the caller's role). */
-export const namespaceEtag = (n: string, role: string): string => etag(`${n}.id`, `${n}.version`, role);
-
-/** The ETag of project `p` (its counts bump its version). */
-export const projectEtag = (p: string): string => etag(`${p}.id`, `${p}.version`);
-
-/** The ETag of collection `c`: any change of its members bumps its version. */
-export const collectionEtag = (c: string): string => etag(`${c}.id`, `${c}.version`);
-
-/** The ETag of dataset `d`: its own version and those of its live collections. */
-export const datasetEtag = (d: string): string =>
-  etag(
-    `${d}.id`,
-    `${d}.version`,
-    `(SELECT string_agg(dc.id || '.' || dc.version, ',' ORDER BY dc.id) FROM collection dc
-      WHERE dc.namespace_id = ${d}.namespace_id AND dc.dataset_id = ${d}.id AND dc.deleted_at IS NULL)`,
-  );
-
 /** Ids a chunk of a streamed member list holds (about 200 KB of JSON). */
 export const MEMBER_CHUNK = 10_000;
 
 /**
- * The members of collection `c` (an alias in scope) in insertion order, as rows `(n, last, ids)`:
- * chunks of `$size` ids as a JSON array's text, each read from the position index after the
- * last position of the one before. A recursive CTE, so one statement streams any number of
- * members with a cursor, O(chunk + log N) rows per chunk.
+ * Where a collection's members are read from: the live rows, or the rows a version sees (added by
+ * its generation, at or below its highest position, and not removed by then, from the live rows
+ * and the history merged in position order).
  */
-export function memberChunks(c: string, size: string): string {
-  const chunk = (after: string) => `(
+export type MemberSource = { kind: 'live' } | { kind: 'frozen'; maxPosition: Sql; gen: Sql };
+
+export const LIVE: MemberSource = { kind: 'live' };
+
+/**
+ * Rows `(node_id, position, added_at)` of collection `c` (an alias with `namespace_id` and `id`)
+ * as `source` sees them, after position `after` (an SQL expression; null: from the start), in
+ * position order, at most `limit` (null: all). Each part walks a position index.
+ */
+export function memberRows(c: string, source: MemberSource, after: Sql | null, limit: Sql | null): Sql {
+  const from = after === null ? sql`` : sql`AND m.position > ${after}`;
+  const cap = limit === null ? sql`` : sql`LIMIT ${limit}`;
+  const key = sql`m.namespace_id = ${col(c, 'namespace_id')} AND m.collection_id = ${col(c, 'id')}`;
+  if (source.kind === 'live') {
+    return sql`(SELECT m.node_id, m.position, m.added_at FROM collection_member m
+       WHERE ${key} ${from} ORDER BY m.position ${cap})`;
+  }
+  const seen = sql`m.position <= ${source.maxPosition} AND m.added_gen <= ${source.gen}`;
+  return sql`(SELECT m.node_id, m.position, m.added_at FROM (
+       (SELECT m.node_id, m.position, m.added_at FROM collection_member m
+        WHERE ${key} AND ${seen} ${from} ORDER BY m.position ${cap})
+       UNION ALL
+       (SELECT m.node_id, m.position, m.added_at FROM member_history m
+        WHERE ${key} AND ${seen} AND m.removed_gen > ${source.gen} ${from} ORDER BY m.position ${cap})
+     ) m ORDER BY m.position ${cap})`;
+}
+
+/**
+ * Node ids of collection `c` as a JSON array in position order, all of them or the first `limit`:
+ * json_agg keeps the order of the rows it is fed (an ORDER BY inside it would sort them again).
+ */
+export function memberIds(c: string, limit: number | null, source: MemberSource = LIVE): Sql {
+  return sql`(SELECT coalesce(json_agg(x.node_id), '[]') FROM ${memberRows(c, source, null, limit === null ? null : int(limit))} x)`;
+}
+
+/**
+ * What a collection's JSON shows in `members`: every id, the first `n` of them, none (the key left
+ * out), an empty array (a streamed answer's head), or a JSON array expression of the statement's.
+ */
+export type Members = { all: true } | { first: number } | { none: true } | { empty: true } | { expr: Sql };
+
+/** The collection object from row `c`: `members` as asked; `source` where its ids come from. */
+export function collectionJson(c: string, members: Members, source: MemberSource = LIVE): Sql {
+  return jsonOf<CollectionDto>(collectionFields(c, members, source));
+}
+
+/** The fields of the collection object (for answers that add their own, typed against their DTO). */
+export function collectionFields(c: string, members: Members, source: MemberSource = LIVE): JsonFields<CollectionDto> {
+  return {
+    id: col(c, 'id'),
+    name: col(c, 'name'),
+    description: col(c, 'description'),
+    tags: sql`to_json(${col(c, 'tags')})`,
+    metadata: col(c, 'metadata'),
+    projectId: col(c, 'project_id'),
+    datasetId: col(c, 'dataset_id'),
+    members:
+      'none' in members
+        ? null
+        : 'empty' in members
+          ? sql`json_build_array()`
+          : 'expr' in members
+            ? members.expr
+            : memberIds(c, 'first' in members ? members.first : null, source),
+    memberCount: col(c, 'member_count'),
+    createdAt: iso(col(c, 'created_at')),
+    updatedAt: iso(col(c, 'updated_at')),
+  };
+}
+
+/** The dataset object from row `d`. */
+export const datasetJson = (d: string): Sql => jsonOf<DatasetDto>(datasetFields(d));
+
+/** The fields of the dataset object (for answers that add their own). */
+export const datasetFields = (d: string): JsonFields<DatasetDto> => ({
+  id: col(d, 'id'),
+  name: col(d, 'name'),
+  description: col(d, 'description'),
+  tags: sql`to_json(${col(d, 'tags')})`,
+  projectId: col(d, 'project_id'),
+  metadata: col(d, 'metadata'),
+  createdAt: iso(col(d, 'created_at')),
+  updatedAt: iso(col(d, 'updated_at')),
+});
+
+/** The ETag of collection `c`: any change of its members bumps its version. */
+export const collectionEtag = (c: string): Sql => etag(col(c, 'id'), col(c, 'version'));
+
+/** The ETag of dataset `d`: its own version and those of its live collections. */
+export const datasetEtag = (d: string): Sql =>
+  etag(
+    col(d, 'id'),
+    col(d, 'version'),
+    sql`(SELECT string_agg(dc.id || '.' || dc.version, ',' ORDER BY dc.id) FROM collection dc
+      WHERE dc.namespace_id = ${col(d, 'namespace_id')} AND dc.dataset_id = ${col(d, 'id')} AND dc.deleted_at IS NULL)`,
+  );
+
+/**
+ * The members of collection `c` (an alias in scope) as `source` sees them, as rows `(n, ids)`:
+ * chunks of `size` ids as a JSON array's text, each read from the position indexes after the last
+ * position of the one before. A recursive CTE, so one statement streams any number of members with
+ * a cursor, O(chunk + log N) rows per chunk.
+ */
+export function memberChunks(c: string, size: number, source: MemberSource = LIVE): Sql {
+  const chunk = (after: Sql | null) => sql`(
       SELECT max(s.position) AS last, array_to_json(array_agg(s.node_id))::text AS ids
-      FROM (SELECT m.position, m.node_id FROM collection_member m
-            WHERE m.namespace_id = ${c}.namespace_id AND m.collection_id = ${c}.id ${after}
-            ORDER BY m.position LIMIT ${size}::int) s
+      FROM ${memberRows(c, source, after, int(size))} s
     )`;
-  return `(WITH RECURSIVE chunk(n, last, ids) AS (
-      SELECT 1, x.last, x.ids FROM ${chunk('')} x WHERE x.last IS NOT NULL
+  return sql`(WITH RECURSIVE chunk(n, last, ids) AS (
+      SELECT 1, x.last, x.ids FROM ${chunk(null)} x WHERE x.last IS NOT NULL
       UNION ALL
-      SELECT chunk.n + 1, x.last, x.ids FROM chunk CROSS JOIN LATERAL ${chunk('AND m.position > chunk.last')} x
+      SELECT chunk.n + 1, x.last, x.ids FROM chunk CROSS JOIN LATERAL ${chunk(sql`chunk.last`)} x
       WHERE x.last IS NOT NULL
     ) SELECT n, ids FROM chunk)`;
 }
 
-/** One chunk of collection `$c`'s members after position `$after` (the embedded engine reads chunk by chunk). */
-const MEMBER_CHUNK_AFTER = `SELECT max(s.position)::text AS last, array_to_json(array_agg(s.node_id))::text AS ids
-  FROM (SELECT m.position, m.node_id FROM collection_member m
-        WHERE m.namespace_id = $1::uuid AND m.collection_id = $2::uuid AND m.position > $3::bigint
-        ORDER BY m.position LIMIT $4::int) s`;
+/** The members of one collection, by its key, as `source` sees them. */
+export interface MemberWalk {
+  namespaceId: string;
+  collectionId: string;
+  /** For a version: its highest position and generation of this collection. */
+  frozen?: { maxPosition: string; gen: string };
+}
 
 /**
  * A collection's member ids as JSON array texts of MEMBER_CHUNK ids, in position order, one
  * statement a chunk (the engine without cursors: PGlite); each chunk starts after the last one's
  * position, so walking the collection reads each member once.
  */
-export async function* memberIdChunks(
-  db: Queryable,
-  namespaceId: string,
-  collectionId: string,
-): AsyncGenerator<string> {
+export async function* memberIdChunks(db: Queryable, walk: MemberWalk): AsyncGenerator<string> {
+  const c = sql`(SELECT ${walk.namespaceId}::uuid AS namespace_id, ${walk.collectionId}::uuid AS id) c`;
+  const source: MemberSource = walk.frozen
+    ? { kind: 'frozen', maxPosition: sql`${walk.frozen.maxPosition}::bigint`, gen: sql`${walk.frozen.gen}::bigint` }
+    : LIVE;
   let last = '0';
   for (;;) {
-    const [chunk] = await db.query<{ last: string | null; ids: string | null }>(MEMBER_CHUNK_AFTER, [
-      namespaceId,
-      collectionId,
-      last,
-      MEMBER_CHUNK,
-    ]);
-    if (chunk.last === null || chunk.ids === null) return;
-    yield chunk.ids;
-    last = chunk.last;
+    const chunk = sql`SELECT max(s.position)::text AS last, array_to_json(array_agg(s.node_id))::text AS ids
+      FROM ${c} CROSS JOIN LATERAL ${memberRows('c', source, sql`${last}::bigint`, int(MEMBER_CHUNK))} s`;
+    const [row] = await db.query<{ last: string | null; ids: string | null }>(chunk.text, chunk.values);
+    if (row.last === null || row.ids === null) return;
+    yield row.ids;
+    last = row.last;
   }
 }
+
+/** The collection list item's embedded members: the first 100, and whether there are more. */
+export const EMBEDDED_MEMBERS = 100;

@@ -1,17 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { respond } from '../common/answer.js';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { AnswerInterceptor } from '../common/answer.js';
+import { At, type NamedAt, type ProjectAt } from '../common/target.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
 import { IdListBody } from '../http/json-body.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiPathParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
-import type { ProjectPath } from '../auth/access.js';
 import { DatasetsService } from './datasets.service.js';
 import {
   CreateDatasetDto,
@@ -29,6 +27,7 @@ import {
 @ApiBearerAuth()
 @ApiPathParams()
 @Controller('namespaces/:slug/projects/:projectSlug/datasets')
+@UseInterceptors(AnswerInterceptor)
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}
 
@@ -44,26 +43,16 @@ export class DatasetsController {
     422: IDEMPOTENCY.reused,
   })
   @ApiIdempotent()
-  async create(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Body() dto: CreateDatasetDto,
-    @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.datasets.create(user, path, dto, key));
+  create(@At() at: ProjectAt, @Body() dto: CreateDatasetDto, @IdempotencyKey() key: IdempotencyRequest | null) {
+    return this.datasets.create(at, dto, key);
   }
 
   @Get()
   @ApiOperation({ summary: "List a project's datasets, each with its collections by name" })
   @ApiOkResponse({ type: DatasetPageDto, description: 'A page of datasets, each with its collections by name' })
   @ApiErrors({ 400: [INVALID.sort], 404: notFound('namespace', 'project') })
-  list(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Query() query: ListQuery,
-  ): Promise<RawJson<DatasetPageDto>> {
-    return this.datasets.list(user, path, query);
+  list(@At() at: ProjectAt, @Query() query: ListQuery): Promise<RawJson<DatasetPageDto>> {
+    return this.datasets.list(at, query);
   }
 
   @Get(':name')
@@ -71,14 +60,8 @@ export class DatasetsController {
   @ApiOkResponse({ type: DatasetDetailDto, description: 'The dataset with its collections and all their members' })
   @ApiErrors({ 404: notFound('namespace', 'project', 'dataset') })
   @ApiConditionalGet()
-  async get(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @IfNoneMatch() ifNoneMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.datasets.get(user, path, name, ifNoneMatch));
+  get(@At('Dataset') at: NamedAt, @IfNoneMatch() ifNoneMatch: string[] | null) {
+    return this.datasets.get(at, ifNoneMatch);
   }
 
   @Patch(':name')
@@ -93,15 +76,8 @@ export class DatasetsController {
     412: STALE.dataset,
   })
   @ApiIfMatch()
-  async update(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @Body() dto: UpdateDatasetDto,
-    @IfMatch() ifMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.datasets.update(user, path, name, dto, ifMatch));
+  update(@At('Dataset') at: NamedAt, @Body() dto: UpdateDatasetDto, @IfMatch() ifMatch: string[] | null) {
+    return this.datasets.update(at, dto, ifMatch);
   }
 
   @Delete(':name')
@@ -111,13 +87,8 @@ export class DatasetsController {
   @ApiOkResponse({ type: SuccessDto, description: 'Deleted; its collections are standalone now' })
   @ApiErrors({ 403: forbidden('writer'), 404: notFound('namespace', 'project', 'dataset'), 412: STALE.dataset })
   @ApiIfMatch()
-  remove(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
-    @IfMatch() ifMatch: string[] | null,
-  ): Promise<SuccessDto> {
-    return this.datasets.remove(user, path, name, ifMatch);
+  remove(@At('Dataset') at: NamedAt, @IfMatch() ifMatch: string[] | null): Promise<SuccessDto> {
+    return this.datasets.remove(at, ifMatch);
   }
 
   @Post(':name/collections')
@@ -136,16 +107,13 @@ export class DatasetsController {
   })
   @ApiIfMatch()
   @ApiIdempotent()
-  async link(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
+  link(
+    @At('Dataset') at: NamedAt,
     @Body() dto: LinkCollectionsDto,
     @IfMatch() ifMatch: string[] | null,
     @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(reply, await this.datasets.link(user, path, name, dto.add, ifMatch, key));
+    return this.datasets.link(at, dto.add, ifMatch, key);
   }
 
   @Delete(':name/collections')
@@ -161,12 +129,10 @@ export class DatasetsController {
   })
   @ApiIfMatch()
   unlink(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Param('name') name: string,
+    @At('Dataset') at: NamedAt,
     @Body() dto: UnlinkCollectionsDto,
     @IfMatch() ifMatch: string[] | null,
   ): Promise<RawJson<UnlinkResultDto>> {
-    return this.datasets.unlink(user, path, name, dto.remove, ifMatch);
+    return this.datasets.unlink(at, dto.remove, ifMatch);
   }
 }

@@ -1,40 +1,40 @@
 import { Injectable } from '@nestjs/common';
-import type { ScopeResult, TargetResult } from '../auth/access.js';
 import type { Role } from '../auth/roles.js';
+import { recordChange } from '../changes/record.js';
+import type { StreamPart } from '../common/json-stream.js';
+import type { Found, ScopeRow } from '../common/outcome.js';
 import { likePattern, orderBy, type ListQuery } from '../common/pagination.js';
+import type { NamedAt, ProjectAt } from '../common/target.js';
 import { Database } from '../database/database.js';
 import {
   collectionJson,
   datasetEtag,
   datasetJson,
-  etag,
+  jsonOf,
   MEMBER_CHUNK,
-  memberIdChunks,
   memberChunks,
-  memberIds,
+  memberIdChunks,
   STREAM_ABOVE,
+  datasetFields,
 } from '../database/fragments.js';
+import { GenerateSql } from '../database/generate-sql.js';
+import { inProject, projectScope, roleAllows, softDeleteTarget, taggedTotal, targetScope } from '../database/scope.js';
 import {
-  PROJECT_SCOPE,
-  PROJECT_SCOPE_COLUMNS,
-  TARGET_FOUND,
-  iso,
-  namedTarget,
-  softDeleteTarget,
-} from '../database/scope.js';
-import {
+  and,
+  col,
   ifMatchHolds,
+  iso,
   jsonArray,
+  jsonObject,
   pageBody,
   pageWindow,
-  Params,
   patchAssignments,
+  sql,
   tagMatches,
+  type Sql,
 } from '../database/sql.js';
-import type { StreamPart } from '../common/json-stream.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
-import { IN_PROJECT, taggedTotal } from '../database/scope.js';
-import type { UpdateDatasetDto } from './dto/dataset.dto.js';
+import type { DatasetDetailDto, DatasetListItemDto, UpdateDatasetDto } from './dto/dataset.dto.js';
 
 export interface NewDataset {
   name: string;
@@ -43,59 +43,69 @@ export interface NewDataset {
   metadata: Record<string, unknown> | null;
 }
 
-/** Live collections of dataset `d`, as `{id, name}` by name (from ix_collection_dataset, in order). */
-const COLLECTION_REFS = `(SELECT ${jsonArray(`json_build_object('id', c.id, 'name', c.name)`, 'c.name')}
-    FROM collection c WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL)`;
+/** What a GET of one dataset found: its tag, and its JSON unless unchanged or too big to build at once. */
+export interface FoundDataset extends Found {
+  etag: string | null;
+  not_modified: boolean;
+  big: boolean;
+}
 
-/** The live collections of dataset `d` by name. */
-const COLLECTIONS_OF = (d: string): string => `(SELECT c.* FROM collection c
-    WHERE c.namespace_id = ${d}.namespace_id AND c.dataset_id = ${d}.id AND c.deleted_at IS NULL ORDER BY c.name)`;
+/** What a link found besides its scope: collections missing from the project, or in another dataset. */
+export interface Linked extends Found {
+  stale: boolean;
+  missing: string[] | null;
+  taken: string[] | null;
+}
 
-/** The dataset's ETag from `t` as locked (its version after any wait) and its collections' versions. */
-const LOCKED_ETAG = etag(
-  't.id',
-  't.version',
-  `(SELECT string_agg(dc.id || '.' || dc.version, ',' ORDER BY dc.id) FROM collection dc
-    WHERE dc.namespace_id = t.namespace_id AND dc.dataset_id = t.id AND dc.deleted_at IS NULL)`,
-);
+/** The live collections of dataset `d`, by name. */
+const collectionsOf = (d: string): Sql => sql`(SELECT c.* FROM collection c
+    WHERE c.namespace_id = ${col(d, 'namespace_id')} AND c.dataset_id = ${col(d, 'id')} AND c.deleted_at IS NULL
+    ORDER BY c.name)`;
 
-/** Every dataset statement; each route is one roundtrip. Parameters $1–$3 are the scope's. */
+/** A dataset list item from row `d`: its live collections as `{id, name}` by name (ix_collection_dataset, in order). */
+const LIST_ITEM = jsonOf<DatasetListItemDto>({
+  id: sql`d.id`,
+  name: sql`d.name`,
+  description: sql`d.description`,
+  tags: sql`to_json(d.tags)`,
+  collections: sql`(SELECT ${jsonArray(jsonObject({ id: sql`c.id`, name: sql`c.name` }), sql`c.name`)}
+    FROM collection c WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL)`,
+  createdAt: iso(sql`d.created_at`),
+  updatedAt: iso(sql`d.updated_at`),
+});
+
+/** A change event's row for the dataset `d` of the scope's project. */
+const datasetRow = (at: ProjectAt, d: string, data: Sql): Sql =>
+  sql`SELECT ${col(d, 'namespace_id')}, ${col(d, 'project_id')}, ${at.projectSlug}::text AS project,
+             ${col(d, 'id')} AS target_id, ${col(d, 'name')} AS target_name, ${data} AS data`;
+
+/** Every dataset statement; each route is one roundtrip. */
 @Injectable()
 export class DatasetsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the dataset if the caller's role is in `allowed`; a taken name fails on uq_dataset_name. */
-  create(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    dataset: NewDataset,
-    allowed: Role[],
-    keep?: Keep,
-  ): Promise<ScopeResult & { body: string | null }> {
-    const params: unknown[] = [
-      userId,
-      slug,
-      projectSlug,
-      dataset.name,
-      dataset.description,
-      dataset.tags,
-      dataset.metadata,
-      allowed,
-    ];
-    const body = `(SELECT ${datasetJson('d')}::text FROM d)`;
-    return (keep?.tx ?? this.db)
-      .query<ScopeResult & { body: string | null }>(
-        `WITH ${PROJECT_SCOPE},
+  /** Inserts the dataset if the caller's role allows it; a taken name fails on uq_dataset_name. */
+  @GenerateSql({
+    params: (f) => [at(f), { name: f.dataset, description: null, tags: [], metadata: null }, 'writer'],
+    keyed: true,
+  })
+  create(at: ProjectAt, dataset: NewDataset, needs: Role, keep?: Keep): Promise<Found> {
+    const scope = projectScope(at);
+    const body = sql`(SELECT ${datasetJson('d')}::text FROM d)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
        d AS (
          INSERT INTO dataset (namespace_id, project_id, name, description, tags, metadata)
-         SELECT pr.namespace_id, pr.id, $4, $5, $6, $7 FROM pr, ns WHERE ns.role = ANY($8::text[])
+         SELECT pr.namespace_id, pr.id, ${dataset.name}::text, ${dataset.description}::text, ${dataset.tags}::text[],
+                ${dataset.metadata}::jsonb
+         FROM pr WHERE ${roleAllows(scope, needs)}
          RETURNING *
-       )${keepAnswer(keep, params, body)}
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${body} AS body`,
-        params,
-      )
-      .then(([row]) => row);
+       ),
+       ${recordChange('ev', at, 'dataset.created', 'dataset', sql`${datasetRow(at, 'd', sql`NULL::jsonb`)} FROM d`)}
+       ${keepAnswer(keep, body)}
+       SELECT ${scope.found}, ${body} AS body`,
+      { via: keep?.tx },
+    );
   }
 
   /**
@@ -103,49 +113,36 @@ export class DatasetsRepository {
    * name: read straight from the sort order's index; `total` from the project's counter, or
    * counted through the trigram / tag index when filtered.
    */
-  list(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    query: ListQuery,
-  ): Promise<ScopeResult & { body: string | null }> {
-    const p = new Params([userId, slug, projectSlug]);
+  @GenerateSql(
+    { params: (f) => [at(f), list({})], scaled: true },
+    { name: 'sort=name, page 3', params: (f) => [at(f), list({ sort: 'name', page: 3 })], scaled: true },
+    { name: 'q', params: (f) => [at(f), list({ q: f.word })], scaled: true },
+    { name: 'tag', params: (f) => [at(f), list({ tag: [f.tag] })], scaled: true },
+  )
+  list(at: ProjectAt, query: ListQuery): Promise<Found> {
+    const scope = projectScope(at);
     const order = orderBy(query.sort, 'd');
-    const filters = [
-      query.q ? `d.name ILIKE ${p.add(likePattern(query.q), 'text')}` : '',
-      query.tag?.length ? `d.tags @> ${p.add(query.tag, 'text[]')}` : '',
-    ].filter(Boolean);
-    const filtered = filters.map((f) => ` AND ${f}`).join('');
-    const where = `d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND d.deleted_at IS NULL${filtered}`;
+    const filtered = and(
+      query.q ? sql`d.name ILIKE ${likePattern(query.q)}::text` : null,
+      query.tag?.length ? sql`d.tags @> ${query.tag}::text[]` : null,
+    );
     const oneTag = new Set(query.tag ?? []).size === 1 && !query.q;
     const total = oneTag
-      ? taggedTotal('dataset', p.add(query.tag![0], 'text'))
-      : filters.length > 0
-        ? `(SELECT count(*) FROM dataset d WHERE ${IN_PROJECT('d')} AND d.deleted_at IS NULL${filtered})`
-        : `(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
-    const page = p.add(query.page, 'int');
-    const size = p.add(query.pageSize, 'int');
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE},
+      ? taggedTotal(scope, 'dataset', query.tag![0])
+      : query.q || query.tag?.length
+        ? sql`(SELECT count(*) FROM dataset d WHERE ${inProject(scope, 'd')} AND d.deleted_at IS NULL AND ${filtered})`
+        : sql`(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
        page AS (
          SELECT d.* FROM pr CROSS JOIN LATERAL (
-           SELECT d.* FROM dataset d WHERE ${where} ORDER BY ${order} ${pageWindow(page, size)}
+           SELECT d.* FROM dataset d
+           WHERE d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND d.deleted_at IS NULL AND ${filtered}
+           ORDER BY ${order} ${pageWindow(query)}
          ) d
        )
-       SELECT ${PROJECT_SCOPE_COLUMNS},
-              ${pageBody(
-                'datasets',
-                `(SELECT ${jsonArray(
-                  `json_build_object('id', d.id, 'name', d.name, 'description', d.description, 'tags', to_json(d.tags),
-                     'collections', ${COLLECTION_REFS},
-                     'createdAt', ${iso('d.created_at')}, 'updatedAt', ${iso('d.updated_at')})`,
-                  order,
-                )} FROM page d)`,
-                total,
-                page,
-                size,
-              )} AS body`,
-      p.values,
+       SELECT ${scope.found},
+              ${pageBody('datasets', sql`(SELECT ${jsonArray(LIST_ITEM, order)} FROM page d)`, total, query)} AS body`,
     );
   }
 
@@ -155,30 +152,25 @@ export class DatasetsRepository {
    * many members to build at once (`big`: then streamCollections sends them). Prepared: its plan
    * is reused (see statementName).
    */
-  findWithCollections(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    ifNoneMatch: string[] | null,
-  ): Promise<TargetResult & { etag: string | null; not_modified: boolean; big: boolean; body: string | null }> {
-    const big = `(SELECT coalesce(sum(c.member_count), 0) FROM collection c
-        WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL) > ${STREAM_ABOVE}`;
+  @GenerateSql({ params: (f) => [named(f), null] })
+  findWithCollections(at: NamedAt, ifNoneMatch: string[] | null): Promise<FoundDataset> {
+    const scope = targetScope(at, 'dataset');
+    const big = sql`(SELECT coalesce(sum(c.member_count), 0) FROM collection c
+        WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL) > ${STREAM_ABOVE}::int`;
+    const current = tagMatches(sql`d.etag`, ifNoneMatch);
     // Collections are sorted by name before their JSON is built, not after.
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')},
+    const collections = sql`(SELECT coalesce(json_agg(${collectionJson('c', { all: true })}), '[]') FROM ${collectionsOf('d')} c)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
        d AS (SELECT d.*, ${datasetEtag('d')} AS etag FROM dataset d JOIN t ON d.namespace_id = t.namespace_id AND d.id = t.id)
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
+       SELECT ${scope.found},
               (SELECT d.etag FROM d) AS etag,
-              coalesce((SELECT ${tagMatches('d.etag', '$5')} FROM d), false) AS not_modified,
+              coalesce((SELECT ${current} FROM d), false) AS not_modified,
               coalesce((SELECT ${big} FROM d), false) AS big,
-              (SELECT CASE WHEN ${tagMatches('d.etag', '$5')} OR ${big} THEN NULL ELSE ${datasetJson(
-                'd',
-                `'collections', (SELECT coalesce(json_agg(${collectionJson('c', memberIds('c', null))}), '[]')
-                   FROM ${COLLECTIONS_OF('d')} c)`,
-              )}::text END FROM d) AS body`,
-      [userId, slug, projectSlug, name, ifNoneMatch],
-      true,
+              (SELECT CASE WHEN ${current} OR ${big} THEN NULL
+                           ELSE ${jsonOf<DatasetDetailDto>({ ...datasetFields('d'), collections })}::text END
+               FROM d) AS body`,
+      { prepared: true },
     );
   }
 
@@ -188,27 +180,23 @@ export class DatasetsRepository {
    * `members` array) and its ids in chunks. On a server one statement read through a cursor; on
    * the embedded engine the heads, then a statement per chunk by position.
    */
-  async *streamCollections(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-  ): AsyncGenerator<StreamPart> {
-    const datasetHead = `${datasetJson('d', `'collections', json_build_array()`)}::text`;
-    const collectionHead = `${collectionJson('c', 'json_build_array()')}::text`;
-    const target = `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset')},
+  @GenerateSql({ params: (f) => [named(f)] })
+  async *streamCollections(at: NamedAt): AsyncGenerator<StreamPart> {
+    const scope = targetScope(at, 'dataset');
+    const datasetHead = sql`${jsonOf<DatasetDetailDto>({ ...datasetFields('d'), collections: sql`json_build_array()` })}::text`;
+    const collectionHead = sql`${collectionJson('c', { empty: true })}::text`;
+    const target = sql`WITH ${scope.with},
        d AS (SELECT d.* FROM dataset d JOIN t ON d.namespace_id = t.namespace_id AND d.id = t.id)`;
     if (this.db.streams) {
-      const rows = this.db.cursor<{ kind: 'dataset' | 'collection' | 'ids'; text: string }>(
-        `${target}
+      const rows = this.db.stream<{ kind: 'dataset' | 'collection' | 'ids'; text: string }>(
+        sql`${target}
          SELECT 'dataset' AS kind, ${datasetHead} AS text FROM d
          UNION ALL
-         SELECT x.kind, x.text FROM d CROSS JOIN LATERAL ${COLLECTIONS_OF('d')} c CROSS JOIN LATERAL (
+         SELECT x.kind, x.text FROM d CROSS JOIN LATERAL ${collectionsOf('d')} c CROSS JOIN LATERAL (
            SELECT 'collection' AS kind, ${collectionHead} AS text
            UNION ALL
-           SELECT 'ids', k.ids FROM ${memberChunks('c', '$5')} k
+           SELECT 'ids', k.ids FROM ${memberChunks('c', MEMBER_CHUNK)} k
          ) x`,
-        [userId, slug, projectSlug, name, MEMBER_CHUNK],
         4,
       );
       for await (const batch of rows) {
@@ -221,53 +209,61 @@ export class DatasetsRepository {
       }
       return;
     }
-    const [first] = await this.db.query<{
-      head: string;
-      collections: { namespace_id: string; id: string; head: string }[];
-    }>(
-      `${target}
+    const first = sql`${target}
        SELECT ${datasetHead} AS head,
               (SELECT coalesce(json_agg(json_build_object('namespace_id', c.namespace_id, 'id', c.id, 'head', ${collectionHead})), '[]')
-               FROM ${COLLECTIONS_OF('d')} c) AS collections
-       FROM d`,
-      [userId, slug, projectSlug, name],
-    );
-    if (!first) return;
-    yield { dataset: first.head };
-    for (const collection of first.collections) {
+               FROM ${collectionsOf('d')} c) AS collections
+       FROM d`;
+    const [found] = await this.db.query<{
+      head: string;
+      collections: { namespace_id: string; id: string; head: string }[];
+    }>(first.text, first.values);
+    if (!found) return;
+    yield { dataset: found.head };
+    for (const collection of found.collections) {
       yield { collection: collection.head };
-      for await (const ids of memberIdChunks(this.db, collection.namespace_id, collection.id)) yield { ids };
+      for await (const ids of memberIdChunks(this.db, {
+        namespaceId: collection.namespace_id,
+        collectionId: collection.id,
+      }))
+        yield { ids };
     }
   }
 
   /**
-   * Changes the given fields if the caller's role is in `allowed` and `ifMatch` is null or the
-   * current tag; a taken name fails on uq_dataset_name. Answers the dataset and its new tag.
+   * Changes the given fields if the caller's role allows it and `ifMatch` is null or the current
+   * tag (of the dataset as locked, with its collections); a taken name fails on uq_dataset_name.
+   * Answers the dataset and its new tag.
    */
+  @GenerateSql({ params: (f) => [named(f), { description: 'Q1 training data' }, 'writer', null] })
   update(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
+    at: NamedAt,
     patch: UpdateDatasetDto,
-    allowed: Role[],
+    needs: Role,
     ifMatch: string[] | null,
-  ): Promise<TargetResult & { etag: string | null; body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset', 'FOR NO KEY UPDATE OF x')},
+  ): Promise<Found & { etag: string | null }> {
+    const scope = targetScope(at, 'dataset', 'update');
+    return this.db.one(
+      sql`WITH ${scope.with},
        d AS (
          UPDATE dataset d SET
-           ${patchAssignments('d', '$5', ['name', 'description', 'tags', 'metadata'])},
+           ${patchAssignments('d', patch, ['name', 'description', 'tags', 'metadata'])},
            updated_at = now()
-         FROM t, ns
-         WHERE d.namespace_id = t.namespace_id AND d.id = t.id AND d.deleted_at IS NULL AND ns.role = ANY($6::text[])
-           AND ${ifMatchHolds(LOCKED_ETAG, '$7')}
+         FROM t
+         WHERE d.namespace_id = t.namespace_id AND d.id = t.id AND d.deleted_at IS NULL AND ${roleAllows(scope, needs)}
+           AND ${ifMatchHolds(datasetEtag('t'), ifMatch)}
          RETURNING d.*
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'dataset.updated',
+         'dataset',
+         sql`${datasetRow(at, 'd', sql`${JSON.stringify({ changed: Object.keys(patch) })}::jsonb`)} FROM d`,
+       )}
+       SELECT ${scope.found},
               (SELECT ${datasetEtag('d')} FROM d) AS etag,
               (SELECT ${datasetJson('d')}::text FROM d) AS body`,
-      [userId, slug, projectSlug, name, JSON.stringify(patch), allowed, ifMatch],
     );
   }
 
@@ -276,15 +272,19 @@ export class DatasetsRepository {
    * the trigger tg_dataset_detach_collections makes its collections standalone and records which,
    * for a restore. The name is free again at once (uq_dataset_name covers live rows only).
    */
-  softDelete(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    allowed: Role[],
-    ifMatch: string[] | null,
-  ): Promise<TargetResult & { deleted: boolean }> {
-    return this.db.row(softDeleteTarget('dataset', datasetEtag), [userId, slug, projectSlug, name, allowed, ifMatch]);
+  @GenerateSql({ params: (f) => [named(f), 'writer', null] })
+  softDelete(at: NamedAt, needs: Role, ifMatch: string[] | null): Promise<ScopeRow & { deleted: boolean }> {
+    return this.db.one(
+      softDeleteTarget(
+        at,
+        'dataset',
+        needs,
+        ifMatch,
+        datasetEtag,
+        (gone) =>
+          sql`, ${recordChange('ev', at, 'dataset.deleted', 'dataset', sql`${datasetRow(at, 'g', sql`NULL::jsonb`)} FROM ${gone} g`)}`,
+      ),
+    );
   }
 
   /**
@@ -293,96 +293,100 @@ export class DatasetsRepository {
    * share-locked (no concurrent delete) and the named collections locked, so the checks see their
    * latest state.
    */
-  link(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
-    collections: string[],
-    allowed: Role[],
-    ifMatch: string[] | null,
-    keep?: Keep,
-  ): Promise<
-    TargetResult & {
-      precondition_failed: boolean;
-      missing: string[] | null;
-      taken: string[] | null;
-      body: string | null;
-    }
-  > {
-    const params: unknown[] = [userId, slug, projectSlug, name, collections, allowed, ifMatch];
-    const body = `(SELECT json_build_object('added', (SELECT count(*)::int FROM added),
+  @GenerateSql({ params: (f) => [named(f), [f.collection], 'writer', null], scaled: true, keyed: true })
+  link(at: NamedAt, collections: string[], needs: Role, ifMatch: string[] | null, keep?: Keep): Promise<Linked> {
+    const scope = targetScope(at, 'dataset', 'share');
+    const body = sql`(SELECT json_build_object('added', (SELECT count(*)::int FROM added),
                      'total', (SELECT count(*)::int FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.dataset_id = t.id
                                WHERE c.deleted_at IS NULL) + (SELECT count(*)::int FROM added))::text
                    FROM go)`;
-    return (keep?.tx ?? this.db)
-      .query<
-        TargetResult & {
-          precondition_failed: boolean;
-          missing: string[] | null;
-          taken: string[] | null;
-          body: string | null;
-        }
-      >(
-        `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset', 'FOR SHARE OF x')},
-       fresh AS (SELECT ${ifMatchHolds(LOCKED_ETAG, '$7')} AS holds FROM t),
-       want AS (SELECT DISTINCT w.name FROM unnest($5::text[]) AS w(name)),
+    return this.db.one(
+      sql`WITH ${scope.with},
+       fresh AS (SELECT ${ifMatchHolds(datasetEtag('t'), ifMatch)} AS holds FROM t),
+       want AS (SELECT DISTINCT w.name FROM unnest(${collections}::text[]) AS w(name)),
        found AS (
          SELECT c.namespace_id, c.id, c.name, c.dataset_id
-         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.project_id = t.project_id, ns, fresh
-         WHERE c.name = ANY($5::text[]) AND c.deleted_at IS NULL AND ns.role = ANY($6::text[]) AND fresh.holds
+         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.project_id = t.project_id, fresh
+         WHERE c.name = ANY(${collections}::text[]) AND c.deleted_at IS NULL AND ${roleAllows(scope, needs)} AND fresh.holds
          FOR NO KEY UPDATE OF c
        ),
        missing AS (SELECT w.name FROM want w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.name = w.name)),
        taken AS (SELECT f.name FROM found f, t WHERE f.dataset_id IS NOT NULL AND f.dataset_id <> t.id),
        go AS (
-         SELECT 1 FROM ns, fresh
-         WHERE ns.role = ANY($6::text[]) AND fresh.holds
+         SELECT 1 FROM fresh
+         WHERE ${roleAllows(scope, needs)} AND fresh.holds
            AND NOT EXISTS (SELECT 1 FROM missing) AND NOT EXISTS (SELECT 1 FROM taken)
        ),
        added AS (
          UPDATE collection c SET dataset_id = t.id, updated_at = now()
          FROM found f, t, go
          WHERE c.namespace_id = f.namespace_id AND c.id = f.id AND f.dataset_id IS NULL
-         RETURNING c.id
-       )${keepAnswer(keep, params, body)}
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              NOT coalesce((SELECT holds FROM fresh), true) AS precondition_failed,
+         RETURNING c.id, c.name
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'dataset.collections.changed',
+         'dataset',
+         sql`${datasetRow(at, 't', sql`jsonb_build_object('added', (SELECT jsonb_agg(a.name ORDER BY a.name) FROM added a), 'removed', '[]'::jsonb)`)}
+             FROM t WHERE EXISTS (SELECT 1 FROM added)`,
+       )}${keepAnswer(keep, body)}
+       SELECT ${scope.found},
+              NOT coalesce((SELECT holds FROM fresh), true) AS stale,
               (SELECT array_agg(name ORDER BY name) FROM missing) AS missing,
               (SELECT array_agg(name ORDER BY name) FROM taken) AS taken,
               ${body} AS body`,
-        params,
-      )
-      .then(([row]) => row);
+      { via: keep?.tx },
+    );
   }
 
   /** Detaches the named collections that are in the dataset; other names are ignored. */
+  @GenerateSql({ params: (f) => [named(f), [f.collection], 'writer', null], scaled: true })
   unlink(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    name: string,
+    at: NamedAt,
     collections: string[],
-    allowed: Role[],
+    needs: Role,
     ifMatch: string[] | null,
-  ): Promise<TargetResult & { precondition_failed: boolean; body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE}, ${namedTarget('dataset', 'FOR SHARE OF x')},
-       fresh AS (SELECT ${ifMatchHolds(LOCKED_ETAG, '$7')} AS holds FROM t),
+  ): Promise<Found & { stale: boolean }> {
+    const scope = targetScope(at, 'dataset', 'share');
+    return this.db.one(
+      sql`WITH ${scope.with},
+       fresh AS (SELECT ${ifMatchHolds(datasetEtag('t'), ifMatch)} AS holds FROM t),
        removed AS (
          UPDATE collection c SET dataset_id = NULL, updated_at = now()
-         FROM t, ns, fresh
-         WHERE c.namespace_id = t.namespace_id AND c.dataset_id = t.id AND c.deleted_at IS NULL
-           AND c.name = ANY($5::text[]) AND ns.role = ANY($6::text[]) AND fresh.holds
-         RETURNING c.id
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, ${TARGET_FOUND},
-              NOT coalesce((SELECT holds FROM fresh), true) AS precondition_failed,
+         FROM t, fresh
+         WHERE c.namespace_id = t.namespace_id AND c.project_id = t.project_id AND c.dataset_id = t.id
+           AND c.deleted_at IS NULL AND c.name = ANY(${collections}::text[]) AND ${roleAllows(scope, needs)} AND fresh.holds
+         RETURNING c.id, c.name
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'dataset.collections.changed',
+         'dataset',
+         sql`${datasetRow(at, 't', sql`jsonb_build_object('added', '[]'::jsonb, 'removed', (SELECT jsonb_agg(r.name ORDER BY r.name) FROM removed r))`)}
+             FROM t WHERE EXISTS (SELECT 1 FROM removed)`,
+       )}
+       SELECT ${scope.found},
+              NOT coalesce((SELECT holds FROM fresh), true) AS stale,
               (SELECT json_build_object('removed', (SELECT count(*)::int FROM removed),
                  'total', (SELECT count(*)::int FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.dataset_id = t.id
                            WHERE c.deleted_at IS NULL) - (SELECT count(*)::int FROM removed))::text
-               FROM t) AS body`,
-      [userId, slug, projectSlug, name, collections, allowed, ifMatch],
+               FROM t WHERE ${roleAllows(scope, needs)} AND (SELECT holds FROM fresh)) AS body`,
     );
   }
 }
+
+/** Example targets for GenerateSql. */
+const at = (f: { user: string; requestId: string; slug: string; projectSlug: string }): ProjectAt => ({
+  userId: f.user,
+  requestId: f.requestId,
+  slug: f.slug,
+  projectSlug: f.projectSlug,
+});
+const named = (f: Parameters<typeof at>[0] & { dataset: string }): NamedAt => ({
+  ...at(f),
+  kind: 'Dataset',
+  name: f.dataset,
+});
+const list = (query: Partial<ListQuery>): ListQuery => ({ page: 1, pageSize: 50, sort: '-createdAt', ...query });

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole, resolveScope, resolveTarget, targetNotFound, type ProjectPath } from '../auth/access.js';
-import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
-import type { AuthUser } from '../auth/user.js';
-import { segment, type Answer } from '../common/answer.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, staleTag } from '../common/errors.js';
+import { REQUIRED_ROLE } from '../auth/roles.js';
+import { Answer, segment } from '../common/answer.js';
+import { ConflictError, NotFoundError } from '../common/errors.js';
 import { HeavyReads } from '../common/heavy-reads.js';
 import { assemble, prepend } from '../common/json-stream.js';
+import { decide, decode, NotModified, notFound, settle } from '../common/outcome.js';
 import { SUCCESS, type ListQuery, type SuccessDto } from '../common/pagination.js';
 import { RawJson } from '../common/raw-json.js';
+import type { NamedAt, ProjectAt } from '../common/target.js';
 import { rejectNulls } from '../common/validators.js';
 import { IdempotencyService, type IdempotencyRequest } from '../idempotency/idempotency.service.js';
-import { DatasetsRepository } from './datasets.repository.js';
+import { DatasetsRepository, type Linked } from './datasets.repository.js';
 import type {
   CreateDatasetDto,
   DatasetDetailDto,
@@ -22,14 +22,34 @@ import type {
 } from './dto/dataset.dto.js';
 
 const WRITE = REQUIRED_ROLE.writeContent;
-const WRITERS = rolesFrom(WRITE);
 
 const quoteList = (names: string[]): string => names.map((name) => `'${name}'`).join(', ');
+
+/** The path of a dataset, for Location. */
+export const datasetPath = (at: ProjectAt, name: string): string =>
+  `/namespaces/${segment(at.slug)}/projects/${segment(at.projectSlug)}/datasets/${segment(name)}`;
+
+/** Why a link changed nothing although the dataset was there: named collections missing (404) or taken (409). */
+const linkRefusal =
+  (at: ProjectAt) =>
+  (row: Linked): NotFoundError | ConflictError | null => {
+    if (row.missing) {
+      return new NotFoundError(
+        `Collections not found in project '${at.slug}/${at.projectSlug}': ${quoteList(row.missing)}; nothing was changed`,
+      );
+    }
+    if (row.taken) {
+      return new ConflictError(
+        `Collections already belong to another dataset: ${quoteList(row.taken)}; nothing was changed`,
+      );
+    }
+    return null;
+  };
 
 /**
  * Dataset rules. 404s come first, in path order (namespace, project, dataset), then 403 for a
  * role below writer, then 412 for an If-Match tag that is not current, then what the body asked
- * for (missing or taken collections).
+ * for (missing or taken collections) — decided by common/outcome.ts.
  */
 @Injectable()
 export class DatasetsService {
@@ -39,137 +59,67 @@ export class DatasetsService {
     private readonly heavyReads: HeavyReads,
   ) {}
 
-  create(
-    user: AuthUser,
-    path: ProjectPath,
-    dto: CreateDatasetDto,
-    key: IdempotencyRequest | null,
-  ): Promise<Answer<DatasetDto>> {
-    const location = `/namespaces/${segment(path.slug)}/projects/${segment(path.projectSlug)}/datasets/${segment(dto.name)}`;
-    return this.idempotency.run(key, { status: 201, location }, async (keep) => {
-      const found = await this.datasets.create(
-        user.sub,
-        path.slug,
-        path.projectSlug,
-        { name: dto.name, description: dto.description ?? null, tags: dto.tags ?? [], metadata: dto.metadata ?? null },
-        WRITERS,
-        keep,
+  create(at: ProjectAt, dto: CreateDatasetDto, key: IdempotencyRequest | null): Promise<Answer<DatasetDto>> {
+    const dataset = {
+      name: dto.name,
+      description: dto.description ?? null,
+      tags: dto.tags ?? [],
+      metadata: dto.metadata ?? null,
+    };
+    return this.idempotency.run(key, { status: 201, location: datasetPath(at, dto.name) }, async (keep) => {
+      return new RawJson<DatasetDto>(
+        settle(await this.datasets.create(at, dataset, WRITE, keep), at, { needs: WRITE }),
       );
-      requireRole(resolveScope(found, path), WRITE, path);
-      return new RawJson<DatasetDto>(found.body!);
     });
   }
 
-  async list(user: AuthUser, path: ProjectPath, query: ListQuery): Promise<RawJson<DatasetPageDto>> {
-    const found = await this.datasets.list(user.sub, path.slug, path.projectSlug, query);
-    resolveScope(found, path);
-    return new RawJson(found.body!);
+  async list(at: ProjectAt, query: ListQuery): Promise<RawJson<DatasetPageDto>> {
+    return new RawJson(settle(await this.datasets.list(at, query), at));
   }
 
   /** The dataset with its collections and their members, and its ETag; a big one is streamed. */
-  async get(
-    user: AuthUser,
-    path: ProjectPath,
-    name: string,
-    ifNoneMatch: string[] | null,
-  ): Promise<Answer<DatasetDetailDto>> {
-    const found = await this.datasets.findWithCollections(user.sub, path.slug, path.projectSlug, name, ifNoneMatch);
-    resolveTarget(found, path, 'Dataset', name);
-    if (found.not_modified) return { etag: found.etag, notModified: true };
-    if (found.big) return { etag: found.etag, body: this.heavyReads.hold(this.streamed(user, path, name)) };
-    return { etag: found.etag, body: new RawJson(found.body!) };
+  async get(at: NamedAt, ifNoneMatch: string[] | null): Promise<Answer<DatasetDetailDto>> {
+    const row = await this.datasets.findWithCollections(at, ifNoneMatch);
+    // A big dataset has no body yet: it is found, and streamed below.
+    const decided = decide(decode({ ...row, body: row.big ? '' : row.body }), at);
+    if (decided instanceof NotModified) return Answer.notModified(decided);
+    if (row.big) return new Answer(this.heavyReads.hold(this.streamed(at)), { etag: row.etag });
+    return new Answer(new RawJson(decided), { etag: row.etag });
   }
 
   /** The text of a big dataset's answer, assembled from its streamed parts. */
-  private async *streamed(user: AuthUser, path: ProjectPath, name: string): AsyncGenerator<string> {
-    const parts = this.datasets.streamCollections(user.sub, path.slug, path.projectSlug, name);
+  private async *streamed(at: NamedAt): AsyncGenerator<string> {
+    const parts = this.datasets.streamCollections(at);
     const first = await parts.next();
-    if (first.done || !('dataset' in first.value)) throw targetNotFound('Dataset', path, name); // deleted meanwhile
+    if (first.done || !('dataset' in first.value)) throw notFound(at, 'target'); // deleted meanwhile
     yield* assemble(prepend(first.value, parts));
   }
 
-  async update(
-    user: AuthUser,
-    path: ProjectPath,
-    name: string,
-    patch: UpdateDatasetDto,
-    ifMatch: string[] | null,
-  ): Promise<Answer<DatasetDto>> {
+  async update(at: NamedAt, patch: UpdateDatasetDto, ifMatch: string[] | null): Promise<Answer<DatasetDto>> {
     rejectNulls(patch, ['name', 'tags']);
-    const found = await this.datasets.update(user.sub, path.slug, path.projectSlug, name, patch, WRITERS, ifMatch);
-    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
-    if (found.body === null) throw this.notChanged(path, name, ifMatch);
-    return { etag: found.etag, body: new RawJson(found.body) };
+    const row = await this.datasets.update(at, patch, WRITE, ifMatch);
+    return new Answer(new RawJson(settle(row, at, { needs: WRITE, ifMatch })), { etag: row.etag });
   }
 
-  async remove(user: AuthUser, path: ProjectPath, name: string, ifMatch: string[] | null): Promise<SuccessDto> {
-    const found = await this.datasets.softDelete(user.sub, path.slug, path.projectSlug, name, WRITERS, ifMatch);
-    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
-    if (!found.deleted) throw this.notChanged(path, name, ifMatch);
+  async remove(at: NamedAt, ifMatch: string[] | null): Promise<SuccessDto> {
+    const row = await this.datasets.softDelete(at, WRITE, ifMatch);
+    settle({ ...row, body: row.deleted ? 'deleted' : null }, at, { needs: WRITE, ifMatch });
     return SUCCESS;
   }
 
   link(
-    user: AuthUser,
-    path: ProjectPath,
-    name: string,
+    at: NamedAt,
     collections: string[],
     ifMatch: string[] | null,
     key: IdempotencyRequest | null,
   ): Promise<Answer<LinkResultDto>> {
     return this.idempotency.run(key, { status: 200 }, async (keep) => {
-      const found = await this.datasets.link(
-        user.sub,
-        path.slug,
-        path.projectSlug,
-        name,
-        collections,
-        WRITERS,
-        ifMatch,
-        keep,
-      );
-      requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
-      if (found.precondition_failed) throw this.stale(path, name);
-      if (found.missing) {
-        throw new NotFoundError(
-          `Collections not found in project '${path.slug}/${path.projectSlug}': ${quoteList(found.missing)}; nothing was changed`,
-        );
-      }
-      if (found.taken) {
-        throw new ConflictError(
-          `Collections already belong to another dataset: ${quoteList(found.taken)}; nothing was changed`,
-        );
-      }
-      return new RawJson<LinkResultDto>(found.body!);
+      const row = await this.datasets.link(at, collections, WRITE, ifMatch, keep);
+      return new RawJson<LinkResultDto>(settle(row, at, { needs: WRITE, refuse: linkRefusal(at) }));
     });
   }
 
-  async unlink(
-    user: AuthUser,
-    path: ProjectPath,
-    name: string,
-    collections: string[],
-    ifMatch: string[] | null,
-  ): Promise<RawJson<UnlinkResultDto>> {
-    const found = await this.datasets.unlink(
-      user.sub,
-      path.slug,
-      path.projectSlug,
-      name,
-      collections,
-      WRITERS,
-      ifMatch,
-    );
-    requireRole(resolveTarget(found, path, 'Dataset', name), WRITE, path);
-    if (found.precondition_failed) throw this.stale(path, name);
-    return new RawJson(found.body!);
-  }
-
-  private notChanged(path: ProjectPath, name: string, ifMatch: string[] | null): Error {
-    return ifMatch === null ? targetNotFound('Dataset', path, name) : this.stale(path, name);
-  }
-
-  private stale(path: ProjectPath, name: string): PreconditionFailedError {
-    return staleTag(`Dataset '${name}' in project '${path.slug}/${path.projectSlug}'`);
+  async unlink(at: NamedAt, collections: string[], ifMatch: string[] | null): Promise<RawJson<UnlinkResultDto>> {
+    return new RawJson(settle(await this.datasets.unlink(at, collections, WRITE, ifMatch), at, { needs: WRITE }));
   }
 }

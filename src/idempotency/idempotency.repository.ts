@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Queryable } from '../database/database.js';
+import { GenerateSql } from '../database/generate-sql.js';
+import { sql } from '../database/sql.js';
 
 /** An answer kept under an Idempotency-Key. */
 export interface KeptAnswer {
@@ -10,7 +12,7 @@ export interface KeptAnswer {
 }
 
 /** How long a kept answer is replayed. */
-export const KEPT_FOR = `interval '24 hours'`;
+const KEPT_FOR = sql`interval '24 hours'`;
 
 @Injectable()
 export class IdempotencyRepository {
@@ -21,31 +23,32 @@ export class IdempotencyRepository {
    * false while another request holds it) and reads the answer kept under it, dropping one past
    * its 24 hours so the key can be used again.
    */
-  async claim(tx: Queryable, userId: string, key: string): Promise<{ claimed: boolean; kept: KeptAnswer | null }> {
-    const [row] = await tx.query<{ claimed: boolean; kept: KeptAnswer | null }>(
-      `WITH expired AS (
-         DELETE FROM idempotency_key WHERE user_id = $1::text AND key = $2::text AND created_at <= now() - ${KEPT_FOR}
+  @GenerateSql({ params: (f) => [null, f.user, 'retry-7'] })
+  async claim(
+    tx: Queryable | null,
+    userId: string,
+    key: string,
+  ): Promise<{ claimed: boolean; kept: KeptAnswer | null }> {
+    const statement = sql`WITH expired AS (
+         DELETE FROM idempotency_key WHERE user_id = ${userId}::text AND key = ${key}::text AND created_at <= now() - ${KEPT_FOR}
        )
-       SELECT pg_try_advisory_xact_lock(hashtextextended($1::text || chr(31) || $2::text, 0)) AS claimed,
+       SELECT pg_try_advisory_xact_lock(hashtextextended(${userId}::text || chr(31) || ${key}::text, 0)) AS claimed,
               (SELECT json_build_object('fingerprint', k.fingerprint, 'status', k.status, 'body', k.body, 'location', k.location)
                FROM idempotency_key k
-               WHERE k.user_id = $1::text AND k.key = $2::text AND k.created_at > now() - ${KEPT_FOR}) AS kept`,
-      [userId, key],
-    );
-    return row;
+               WHERE k.user_id = ${userId}::text AND k.key = ${key}::text AND k.created_at > now() - ${KEPT_FOR}) AS kept`;
+    return this.db.one(statement, { via: tx ?? undefined });
   }
 
   /** Drops up to `batch` answers kept longer than 24 hours; how many went. */
+  @GenerateSql({ params: () => [1000] })
   async purgeExpired(batch: number): Promise<number> {
-    const [row] = await this.db.maintenance<{ purged: number }>(
-      `WITH gone AS (
+    const statement = sql`WITH gone AS (
          DELETE FROM idempotency_key WHERE (user_id, key) IN (
-           SELECT user_id, key FROM idempotency_key WHERE created_at <= now() - ${KEPT_FOR} LIMIT $1)
+           SELECT user_id, key FROM idempotency_key WHERE created_at <= now() - ${KEPT_FOR} LIMIT ${batch}::int)
          RETURNING 1
        )
-       SELECT count(*)::int AS purged FROM gone`,
-      [batch],
-    );
+       SELECT count(*)::int AS purged FROM gone`;
+    const [row] = await this.db.maintenance<{ purged: number }>(statement.text, statement.values);
     return row.purged;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Answer } from '../common/answer.js';
+import { Answer } from '../common/answer.js';
 import { ConflictError, UnprocessableError } from '../common/errors.js';
 import { RawJson } from '../common/raw-json.js';
 import { Database } from '../database/database.js';
@@ -42,7 +42,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     answer: { status: number; location?: string },
     work: (keep?: Keep) => Promise<RawJson<T>>,
   ): Promise<Answer<T>> {
-    if (request === null) return { body: await work(), location: answer.location };
+    if (request === null) return new Answer(await work(), { location: answer.location });
     return this.db.transaction(async (tx) => {
       const { claimed, kept } = await this.keys.claim(tx, request.userId, request.key);
       if (!claimed) {
@@ -54,10 +54,10 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
             'This Idempotency-Key was used for a different request (method, path or body); use a new key',
           );
         }
-        return { body: new RawJson<T>(kept.body), location: kept.location ?? undefined, replayed: true };
+        return new Answer(new RawJson<T>(kept.body), { location: kept.location ?? undefined, replayed: true });
       }
       const body = await work({ tx, ...request, status: answer.status, location: answer.location ?? null });
-      return { body, location: answer.location };
+      return new Answer(body, { location: answer.location });
     });
   }
 

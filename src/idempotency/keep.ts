@@ -1,4 +1,5 @@
 import type { Queryable } from '../database/database.js';
+import { sql, type Sql } from '../database/sql.js';
 
 /**
  * What a request carrying an Idempotency-Key asks its statement to keep, in the same statement
@@ -15,16 +16,16 @@ export interface Keep {
 }
 
 /**
- * The CTE (with its leading comma) that stores the statement's answer `body` (a SQL expression
- * of the statement's other CTEs, null when the statement changed nothing) under the key; its
- * parameters are appended to `params`. Empty without a key.
+ * The CTE (with its leading comma) that stores the statement's answer `body` (an expression of the
+ * statement's other CTEs, null when the statement changed nothing) under the key; nothing without
+ * a key.
  */
-export function keepAnswer(keep: Keep | undefined, params: unknown[], body: string): string {
-  if (keep === undefined) return '';
-  const at = params.push(keep.userId, keep.key, keep.fingerprint, keep.status, keep.location) - 4;
-  return `, kept AS (
+export function keepAnswer(keep: Keep | undefined, body: Sql): Sql {
+  if (keep === undefined) return sql``;
+  return sql`, kept AS (
        INSERT INTO idempotency_key (user_id, key, fingerprint, status, body, location)
-       SELECT $${at}::text, $${at + 1}::text, $${at + 2}::text, $${at + 3}::smallint, b.body, $${at + 4}::text
+       SELECT ${keep.userId}::text, ${keep.key}::text, ${keep.fingerprint}::text, ${keep.status}::smallint, b.body,
+              ${keep.location}::text
        FROM (SELECT ${body} AS body) b WHERE b.body IS NOT NULL
      )`;
 }

@@ -23,7 +23,9 @@ export class MeDto {
 }
 
 export class DefaultNamespaceDto {
+  @ApiProperty({ type: String, format: 'uuid', example: '4b0c5e8e-2f0a-4c2e-9a57-0d6f1c7b9e21' }) id: string;
   @ApiProperty({ example: 'alice' }) slug: string;
+  @ApiProperty({ example: 'Alice' }) name: string;
 }
 
 export class AuthMeDto extends MeDto {

@@ -1,12 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { respond } from '../common/answer.js';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
+import { AnswerInterceptor } from '../common/answer.js';
+import { At, type Caller, type NamespaceAt } from '../common/target.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { PageQuery, SortedQuery, SuccessDto } from '../common/pagination.js';
 import {
   ApiErrors,
@@ -35,6 +46,7 @@ import { NamespacesService } from './namespaces.service.js';
 @ApiBearerAuth()
 @ApiPathParams()
 @Controller('namespaces')
+@UseInterceptors(AnswerInterceptor)
 export class NamespacesController {
   constructor(private readonly namespaces: NamespacesService) {}
 
@@ -48,21 +60,16 @@ export class NamespacesController {
     422: IDEMPOTENCY.reused,
   })
   @ApiIdempotent()
-  async create(
-    @CurrentUser() user: AuthUser,
-    @Body() dto: CreateNamespaceDto,
-    @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.namespaces.create(user, dto, key));
+  create(@At() caller: Caller, @Body() dto: CreateNamespaceDto, @IdempotencyKey() key: IdempotencyRequest | null) {
+    return this.namespaces.create(caller, dto, key);
   }
 
   @Get()
   @ApiOperation({ summary: "List the caller's namespaces" })
   @ApiOkResponse({ type: NamespacePageDto, description: "A page of the caller's namespaces, each with their role" })
   @ApiErrors({ 400: [INVALID.pageSize] })
-  list(@CurrentUser() user: AuthUser, @Query() query: SortedQuery): Promise<RawJson<NamespacePageDto>> {
-    return this.namespaces.list(user, query);
+  list(@At() caller: Caller, @Query() query: SortedQuery): Promise<RawJson<NamespacePageDto>> {
+    return this.namespaces.list(caller, query);
   }
 
   @Get(':slug')
@@ -70,13 +77,8 @@ export class NamespacesController {
   @ApiOkResponse({ type: NamespaceDetailDto, description: "The namespace, the caller's role and its project count" })
   @ApiErrors({ 404: notFound('namespace') })
   @ApiConditionalGet()
-  async get(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @IfNoneMatch() ifNoneMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.namespaces.get(user, slug, ifNoneMatch));
+  get(@At() at: NamespaceAt, @IfNoneMatch() ifNoneMatch: string[] | null) {
+    return this.namespaces.get(at, ifNoneMatch);
   }
 
   @Patch(':slug')
@@ -91,14 +93,8 @@ export class NamespacesController {
     412: STALE.namespace,
   })
   @ApiIfMatch()
-  async update(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Body() dto: UpdateNamespaceDto,
-    @IfMatch() ifMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.namespaces.update(user, slug, dto, ifMatch));
+  update(@At() at: NamespaceAt, @Body() dto: UpdateNamespaceDto, @IfMatch() ifMatch: string[] | null) {
+    return this.namespaces.update(at, dto, ifMatch);
   }
 
   @Delete(':slug')
@@ -111,24 +107,16 @@ export class NamespacesController {
     412: STALE.namespace,
   })
   @ApiIfMatch()
-  remove(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @IfMatch() ifMatch: string[] | null,
-  ): Promise<SuccessDto> {
-    return this.namespaces.remove(user, slug, ifMatch);
+  remove(@At() at: NamespaceAt, @IfMatch() ifMatch: string[] | null): Promise<SuccessDto> {
+    return this.namespaces.remove(at, ifMatch);
   }
 
   @Get(':slug/members')
   @ApiOperation({ summary: "List a namespace's members" })
   @ApiOkResponse({ type: MemberPageDto, description: 'A page of members, newest first' })
   @ApiErrors({ 400: [INVALID.page], 404: notFound('namespace') })
-  listMembers(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Query() query: PageQuery,
-  ): Promise<RawJson<MemberPageDto>> {
-    return this.namespaces.listMembers(user, slug, query);
+  listMembers(@At() at: NamespaceAt, @Query() query: PageQuery): Promise<RawJson<MemberPageDto>> {
+    return this.namespaces.listMembers(at, query);
   }
 
   @Put(':slug/members/:userId')
@@ -142,13 +130,8 @@ export class NamespacesController {
     409: CONFLICT.lastOwner,
     body: 'json',
   })
-  putMember(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Param('userId') userId: string,
-    @Body() dto: PutMemberDto,
-  ): Promise<MemberDto> {
-    return this.namespaces.putMember(user, slug, userId, dto.role);
+  putMember(@At() at: NamespaceAt, @Param('userId') userId: string, @Body() dto: PutMemberDto): Promise<MemberDto> {
+    return this.namespaces.putMember(at, userId, dto.role);
   }
 
   @Delete(':slug/members/:userId')
@@ -159,11 +142,7 @@ export class NamespacesController {
     404: notFound('namespace', 'member'),
     409: CONFLICT.lastOwner,
   })
-  removeMember(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Param('userId') userId: string,
-  ): Promise<SuccessDto> {
-    return this.namespaces.removeMember(user, slug, userId);
+  removeMember(@At() at: NamespaceAt, @Param('userId') userId: string): Promise<SuccessDto> {
+    return this.namespaces.removeMember(at, userId);
   }
 }

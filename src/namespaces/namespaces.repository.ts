@@ -1,54 +1,93 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
-import type { ScopeResult } from '../auth/access.js';
-import { orderBy, likePattern, type PageQuery, type SortedQuery } from '../common/pagination.js';
+import { recordChange } from '../changes/record.js';
+import type { Found, ScopeRow } from '../common/outcome.js';
+import { likePattern, orderBy, type PageQuery, type SortedQuery } from '../common/pagination.js';
+import type { Caller, NamespaceAt } from '../common/target.js';
+import { Database } from '../database/database.js';
+import { jsonOf } from '../database/fragments.js';
+import { GenerateSql } from '../database/generate-sql.js';
+import { lockedNamespaceScope, namespaceScope, roleAllows } from '../database/scope.js';
 import {
-  LOCKED_CALLER,
-  LOCKED_CALLER_COLUMNS,
-  NAMESPACE_SCOPE,
-  NAMESPACE_SCOPE_COLUMNS,
+  col,
+  etag,
+  ifMatchHolds,
   iso,
-  namespaceScope,
-} from '../database/scope.js';
-import { namespaceEtag } from '../database/fragments.js';
-import { ifMatchHolds, jsonArray, pageBody, pageWindow, patchAssignments, tagMatches } from '../database/sql.js';
+  jsonArray,
+  pageBody,
+  pageWindow,
+  patchAssignments,
+  sql,
+  tagMatches,
+  type Sql,
+} from '../database/sql.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
-import type { CreateNamespaceDto, MemberDto, UpdateNamespaceDto } from './dto/namespace.dto.js';
+import type {
+  CreateNamespaceDto,
+  MemberDto,
+  NamespaceDetailDto,
+  NamespaceDto,
+  NamespaceListItemDto,
+  UpdateNamespaceDto,
+} from './dto/namespace.dto.js';
 
-/** The namespace object of the contract, built from alias `n`; `extra` adds pairs after the timestamps. */
-const namespaceJson = (extra = ''): string => `json_build_object(
-    'id', n.id, 'slug', n.slug, 'name', n.name, 'description', n.description, 'metadata', n.metadata,
-    'createdAt', ${iso('n.created_at')}, 'updatedAt', ${iso('n.updated_at')}${extra ? `, ${extra}` : ''})`;
-const NAMESPACE_JSON = namespaceJson();
+/** The namespace object of the contract, from row `n`. */
+const NAMESPACE_FIELDS = {
+  id: sql`n.id`,
+  slug: sql`n.slug`,
+  name: sql`n.name`,
+  description: sql`n.description`,
+  metadata: sql`n.metadata`,
+  createdAt: iso(sql`n.created_at`),
+  updatedAt: iso(sql`n.updated_at`),
+};
+const NAMESPACE_JSON = jsonOf<NamespaceDto>(NAMESPACE_FIELDS);
 
-const MEMBER_JSON = `json_build_object('userId', m.user_id, 'role', m.role, 'createdAt', ${iso('m.created_at')})`;
+const MEMBER_JSON = jsonOf<MemberDto>({ userId: sql`m.user_id`, role: sql`m.role`, createdAt: iso(sql`m.created_at`) });
 
-/** CTE `cur(role)`: the membership of `$3` as committed once the namespace row is locked (locked itself). */
-const LOCKED_TARGET = `cur AS (
-    SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
-    WHERE m.user_id = $3::text
-    FOR NO KEY UPDATE OF m
-  )`;
+/** The ETag of namespace row `n` as the caller with `role` sees it (the answer shows the role). */
+const namespaceEtag = (n: string, role: Sql): Sql => etag(col(n, 'id'), col(n, 'version'), role);
 
 /** A membership carries its namespace's sort keys: the caller's namespaces are paged from its indexes. */
 const MEMBERSHIP_SORT = {
-  name: 'm.ns_name',
-  createdAt: 'm.ns_created_at',
-  updatedAt: 'm.ns_updated_at',
-  id: 'm.namespace_id',
+  name: sql`m.ns_name`,
+  createdAt: sql`m.ns_created_at`,
+  updatedAt: sql`m.ns_updated_at`,
+  id: sql`m.namespace_id`,
 };
 const PAGE_SORT = {
-  name: 'n.ns_name',
-  createdAt: 'n.ns_created_at',
-  updatedAt: 'n.ns_updated_at',
-  id: 'n.namespace_id',
+  name: sql`n.ns_name`,
+  createdAt: sql`n.ns_created_at`,
+  updatedAt: sql`n.ns_updated_at`,
+  id: sql`n.namespace_id`,
 };
 
-export interface Page<T> {
-  total: number;
-  items: T[];
+/** What a namespace delete saw on the locked row: why it did not delete. */
+export interface NamespaceDeleted extends ScopeRow {
+  tag_holds: boolean | null;
+  has_projects: boolean | null;
+  deleted: boolean;
 }
+
+/** What a membership change saw on the locked rows (see putMember). */
+export interface MembershipChanged extends ScopeRow {
+  current: Role | null;
+  permitted?: boolean;
+  member?: MemberDto | null;
+  deleted?: boolean;
+}
+
+/** The `namespace.member.changed` event of membership CTE `m` (role null: removed). */
+const memberChanged = (at: NamespaceAt, role: Sql): Sql =>
+  recordChange(
+    'ev',
+    at,
+    'namespace.member.changed',
+    'member',
+    sql`SELECT ns.id AS namespace_id, NULL::uuid AS project_id, NULL::text AS project, NULL::uuid AS target_id,
+               m.user_id AS target_name, jsonb_build_object('userId', m.user_id, 'role', ${role}) AS data
+        FROM m, ns`,
+  );
 
 /** Every namespace statement; each route is one roundtrip. */
 @Injectable()
@@ -56,22 +95,22 @@ export class NamespacesRepository {
   constructor(private readonly db: Database) {}
 
   /** Inserts the namespace and its first owner together; answers the namespace as JSON text. */
-  async create(userId: string, dto: CreateNamespaceDto, keep?: Keep): Promise<{ body: string }> {
-    const params: unknown[] = [userId, dto.slug, dto.name ?? null, dto.description ?? null, dto.metadata ?? null];
-    const body = `(SELECT ${NAMESPACE_JSON}::text FROM n)`;
-    const [row] = await (keep?.tx ?? this.db).query<{ body: string }>(
-      `WITH n AS (
+  @GenerateSql({ params: (f) => [caller(f), { slug: f.slug, name: 'Acme Robotics' }], keyed: true })
+  create(caller: Caller, dto: CreateNamespaceDto, keep?: Keep): Promise<Found> {
+    const body = sql`(SELECT ${NAMESPACE_JSON}::text FROM n)`;
+    return this.db.one(
+      sql`WITH n AS (
          INSERT INTO namespace (slug, name, description, metadata)
-         VALUES ($2::text, coalesce($3::text, $2::text), $4::text, $5::jsonb)
+         VALUES (${dto.slug}::text, coalesce(${dto.name ?? null}::text, ${dto.slug}::text), ${dto.description ?? null}::text,
+                 ${dto.metadata ?? null}::jsonb)
          RETURNING *
        ), owner AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT id, $1::text, 'owner' FROM n
-       )${keepAnswer(keep, params, body)}
-       SELECT ${body} AS body`,
-      params,
+         SELECT id, ${caller.userId}::text, 'owner' FROM n
+       )${keepAnswer(keep, body)}
+       SELECT 'owner' AS role, ${body} AS body`,
+      { via: keep?.tx },
     );
-    return row;
   }
 
   /**
@@ -79,28 +118,27 @@ export class NamespacesRepository {
    * (the namespaces of the page joined by key); `total` is the caller's counter, or, with `q`,
    * counted through the trigram indexes.
    */
-  list(userId: string, query: SortedQuery): Promise<{ body: string }> {
-    const order = orderBy(query.sort, MEMBERSHIP_SORT);
-    const matches = `($2::text IS NULL OR n.name ILIKE $2::text OR n.slug ILIKE $2::text)`;
-    return this.db.row(
-      `WITH page AS (
+  @GenerateSql(
+    { params: (f) => [caller(f), sorted({})], scaled: true },
+    { name: 'sort=name, q', params: (f) => [caller(f), sorted({ sort: 'name', q: f.word })], scaled: true },
+  )
+  list(caller: Caller, query: SortedQuery): Promise<{ body: string }> {
+    const q = likePattern(query.q);
+    const matches = q === null ? sql`true` : sql`(n.name ILIKE ${q}::text OR n.slug ILIKE ${q}::text)`;
+    const total =
+      q === null
+        ? sql`coalesce((SELECT s.namespace_count FROM member_stats s WHERE s.user_id = ${caller.userId}::text), 0)`
+        : sql`(SELECT count(*) FROM namespace n JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = ${caller.userId}::text
+                WHERE n.deleted_at IS NULL AND ${matches})`;
+    const item = jsonOf<NamespaceListItemDto>({ ...NAMESPACE_FIELDS, role: sql`n.role` });
+    return this.db.one(
+      sql`WITH page AS (
          SELECT n.*, m.role, m.ns_name, m.ns_created_at, m.ns_updated_at, m.namespace_id
          FROM namespace_member m JOIN namespace n ON n.id = m.namespace_id
-         WHERE m.user_id = $1::text AND m.ns_live AND n.deleted_at IS NULL AND ${matches}
-         ORDER BY ${order} ${pageWindow('$3', '$4')}
+         WHERE m.user_id = ${caller.userId}::text AND m.ns_live AND n.deleted_at IS NULL AND ${matches}
+         ORDER BY ${orderBy(query.sort, MEMBERSHIP_SORT)} ${pageWindow(query)}
        )
-       SELECT ${pageBody(
-         'namespaces',
-         `(SELECT ${jsonArray(namespaceJson("'role', n.role"), orderBy(query.sort, PAGE_SORT))} FROM page n)`,
-         `CASE WHEN $2::text IS NULL
-            THEN coalesce((SELECT s.namespace_count FROM member_stats s WHERE s.user_id = $1::text), 0)
-            ELSE (SELECT count(*) FROM namespace n JOIN namespace_member m ON m.namespace_id = n.id AND m.user_id = $1::text
-                  WHERE n.deleted_at IS NULL AND ${matches})
-          END`,
-         '$3',
-         '$4',
-       )} AS body`,
-      [userId, likePattern(query.q), query.page, query.pageSize],
+       SELECT ${pageBody('namespaces', sql`(SELECT ${jsonArray(item, orderBy(query.sort, PAGE_SORT))} FROM page n)`, total, query)} AS body`,
     );
   }
 
@@ -108,100 +146,105 @@ export class NamespacesRepository {
    * The namespace with the caller's role and its live project count (its counter), as JSON text,
    * and its ETag. Prepared: its plan is reused (see statementName).
    */
-  findWithProjectCount(
-    userId: string,
-    slug: string,
-    ifNoneMatch: string[] | null,
-  ): Promise<ScopeResult & { etag: string | null; not_modified: boolean; body: string | null }> {
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
-       n AS (SELECT n.*, ns.role, ${namespaceEtag('n', 'ns.role')} AS etag FROM namespace n JOIN ns ON ns.id = n.id)
-       SELECT ${NAMESPACE_SCOPE_COLUMNS},
+  @GenerateSql({ params: (f) => [at(f), null] })
+  findWithProjectCount(at: NamespaceAt, ifNoneMatch: string[] | null): Promise<Found & { etag: string | null }> {
+    const scope = namespaceScope(at);
+    const current = tagMatches(sql`n.etag`, ifNoneMatch);
+    const detail = jsonOf<NamespaceDetailDto>({
+      ...NAMESPACE_FIELDS,
+      role: sql`n.role`,
+      projects: sql`n.project_count`,
+    });
+    return this.db.one(
+      sql`WITH ${scope.with},
+       n AS (SELECT n.*, ns.role, ${namespaceEtag('n', sql`ns.role`)} AS etag FROM namespace n JOIN ns ON ns.id = n.id)
+       SELECT ${scope.found},
               (SELECT n.etag FROM n) AS etag,
-              coalesce((SELECT ${tagMatches('n.etag', '$3')} FROM n), false) AS not_modified,
-              (SELECT CASE WHEN ${tagMatches('n.etag', '$3')} THEN NULL
-                           ELSE ${namespaceJson(`'role', n.role, 'projects', n.project_count`)}::text END
-               FROM n) AS body`,
-      [userId, slug, ifNoneMatch],
-      true,
+              coalesce((SELECT ${current} FROM n), false) AS not_modified,
+              (SELECT CASE WHEN ${current} THEN NULL ELSE ${detail}::text END FROM n) AS body`,
+      { prepared: true },
     );
   }
 
-  /** Changes the given fields if the caller's role is in `allowed`. */
+  /** Changes the given fields if the caller's role allows it and `ifMatch` is null or the current tag. */
+  @GenerateSql({ params: (f) => [at(f), { name: 'Acme Robotics Lab' }, 'admin', null] })
   update(
-    userId: string,
-    slug: string,
+    at: NamespaceAt,
     patch: UpdateNamespaceDto,
-    allowed: Role[],
+    needs: Role,
     ifMatch: string[] | null,
-  ): Promise<ScopeResult & { etag: string | null; body: string | null }> {
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
+  ): Promise<Found & { etag: string | null }> {
+    const scope = namespaceScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with},
        n AS (
          UPDATE namespace n SET
-           ${patchAssignments('n', '$3', ['slug', 'name', 'description', 'metadata'])},
+           ${patchAssignments('n', patch, ['slug', 'name', 'description', 'metadata'])},
            updated_at = now()
          FROM ns
-         WHERE n.id = ns.id AND n.deleted_at IS NULL AND ns.role = ANY($4::text[])
-           AND ${ifMatchHolds(namespaceEtag('n', 'ns.role'), '$5')}
+         WHERE n.id = ns.id AND n.deleted_at IS NULL AND ${roleAllows(scope, needs)}
+           AND ${ifMatchHolds(namespaceEtag('n', sql`ns.role`), ifMatch)}
          RETURNING n.*, ns.role
-       )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, (SELECT ${namespaceEtag('n', 'n.role')} FROM n) AS etag,
+       ),
+       ${recordChange(
+         'ev',
+         at,
+         'namespace.updated',
+         'namespace',
+         sql`SELECT n.id AS namespace_id, NULL::uuid AS project_id, NULL::text AS project, n.id AS target_id,
+                    n.slug AS target_name, ${JSON.stringify({ changed: Object.keys(patch) })}::jsonb AS data FROM n`,
+       )}
+       SELECT ${scope.found}, (SELECT ${namespaceEtag('n', sql`n.role`)} FROM n) AS etag,
               (SELECT ${NAMESPACE_JSON}::text FROM n) AS body`,
-      [userId, slug, JSON.stringify(patch), allowed, ifMatch],
     );
   }
 
   /**
-   * Soft-deletes the namespace if the caller's role is in `allowed`, `ifMatch` is null or its current
+   * Soft-deletes the namespace if the caller's role allows it, `ifMatch` is null or its current
    * tag, and no live project is left. The namespace row is locked first and every check is made on
    * it as committed after any wait: of parallel deletes only the first finds a live namespace, and a
    * project created meanwhile (its create locks the row too) shows in the counter.
    */
-  softDelete(
-    userId: string,
-    slug: string,
-    allowed: Role[],
-    ifMatch: string[] | null,
-  ): Promise<ScopeResult & { tag_holds: boolean | null; has_projects: boolean | null; deleted: boolean }> {
-    return this.db.row(
-      `WITH ${namespaceScope(true, 'n.project_count, n.version')}, ${LOCKED_CALLER},
+  @GenerateSql({ params: (f) => [at(f), 'owner', null] })
+  softDelete(at: NamespaceAt, needs: Role, ifMatch: string[] | null): Promise<NamespaceDeleted> {
+    const scope = lockedNamespaceScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with},
        cur AS (
-         SELECT ns.id, ns.project_count, me.role, ${ifMatchHolds(namespaceEtag('ns', 'me.role'), '$4')} AS tag_holds
+         SELECT ns.id, ns.project_count, me.role, ${ifMatchHolds(namespaceEtag('ns', sql`me.role`), ifMatch)} AS tag_holds
          FROM ns, me
        ),
        n AS (
          UPDATE namespace n SET deleted_at = now(), updated_at = now()
          FROM cur
-         WHERE n.id = cur.id AND n.deleted_at IS NULL AND n.project_count = 0 AND cur.role = ANY($3::text[])
+         WHERE n.id = cur.id AND n.deleted_at IS NULL AND n.project_count = 0 AND ${roleAllows(scope, needs)}
            AND cur.tag_holds
          RETURNING n.id
        )
-       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT tag_holds FROM cur), (SELECT project_count > 0 FROM cur) AS has_projects,
+       SELECT ${scope.found}, (SELECT tag_holds FROM cur), (SELECT project_count > 0 FROM cur) AS has_projects,
               EXISTS (SELECT 1 FROM n) AS deleted`,
-      [userId, slug, allowed, ifMatch],
     );
   }
 
   /** One page of the namespace's members, newest first, from its index; the total from its counter. */
-  listMembers(userId: string, slug: string, query: PageQuery): Promise<ScopeResult & { body: string | null }> {
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
+  @GenerateSql({ params: (f) => [at(f), { page: 1, pageSize: 50 }], scaled: true })
+  listMembers(at: NamespaceAt, query: PageQuery): Promise<Found> {
+    const scope = namespaceScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with},
        page AS (
          SELECT m.* FROM ns CROSS JOIN LATERAL (
            SELECT m.* FROM namespace_member m WHERE m.namespace_id = ns.id
-           ORDER BY m.created_at DESC, m.user_id DESC ${pageWindow('$3', '$4')}
+           ORDER BY m.created_at DESC, m.user_id DESC ${pageWindow(query)}
          ) m
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS},
+       SELECT ${scope.found},
               ${pageBody(
                 'members',
-                `(SELECT ${jsonArray(MEMBER_JSON, 'm.created_at DESC, m.user_id DESC')} FROM page m)`,
-                '(SELECT n.member_count FROM namespace n JOIN ns ON ns.id = n.id)',
-                '$3',
-                '$4',
+                sql`(SELECT ${jsonArray(MEMBER_JSON, sql`m.created_at DESC, m.user_id DESC`)} FROM page m)`,
+                sql`(SELECT n.member_count FROM namespace n JOIN ns ON ns.id = n.id)`,
+                query,
               )} AS body`,
-      [userId, slug, query.page, query.pageSize],
     );
   }
 
@@ -215,31 +258,32 @@ export class NamespacesRepository {
    * `member` means exactly that row refused (an owner, and the caller is not). The last owner is
    * kept by a trigger.
    */
+  @GenerateSql({ params: (f) => [at(f), 'bob', 'writer', { manage: ['admin', 'owner'], owners: ['owner'] }] })
   putMember(
-    userId: string,
-    slug: string,
+    at: NamespaceAt,
     memberId: string,
     role: Role,
     allowed: { manage: Role[]; owners: Role[] },
-  ): Promise<ScopeResult & { current: Role | null; permitted: boolean; member: MemberDto | null }> {
-    return this.db.row(
-      `WITH ${namespaceScope(true)}, ${LOCKED_CALLER}, ${LOCKED_TARGET},
+  ): Promise<MembershipChanged> {
+    const scope = lockedNamespaceScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with}, ${lockedMembership(memberId)},
        ok AS (
          SELECT ns.id FROM ns, me
-         WHERE me.role = ANY($5::text[])
-           AND (me.role = ANY($6::text[]) OR ($4::text <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
+         WHERE me.role = ANY(${allowed.manage}::text[])
+           AND (me.role = ANY(${allowed.owners}::text[]) OR (${role}::text <> 'owner' AND coalesce((SELECT role FROM cur), '') <> 'owner'))
        ),
        m AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT ok.id, $3::text, $4::text FROM ok
+         SELECT ok.id, ${memberId}::text, ${role}::text FROM ok
          ON CONFLICT ON CONSTRAINT pk_namespace_member
          DO UPDATE SET role = EXCLUDED.role, updated_at = CASE WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at ELSE now() END
-         WHERE namespace_member.role <> 'owner' OR (SELECT role FROM me) = ANY($6::text[])
+         WHERE namespace_member.role <> 'owner' OR (SELECT role FROM me) = ANY(${allowed.owners}::text[])
          RETURNING *
-       )
-       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM ok) AS permitted,
+       ),
+       ${memberChanged(at, sql`m.role`)}
+       SELECT ${scope.found}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM ok) AS permitted,
               (SELECT ${MEMBER_JSON} FROM m) AS member`,
-      [userId, slug, memberId, role, allowed.manage, allowed.owners],
     );
   }
 
@@ -248,22 +292,35 @@ export class NamespacesRepository {
    * `current` is the target's role as committed after the wait, null when it is not there (also
    * when a parallel removal took it meanwhile).
    */
+  @GenerateSql({ params: (f) => [at(f), 'bob', { manage: ['admin', 'owner'], owners: ['owner'] }] })
   deleteMember(
-    userId: string,
-    slug: string,
+    at: NamespaceAt,
     memberId: string,
     allowed: { manage: Role[]; owners: Role[] },
-  ): Promise<ScopeResult & { current: Role | null; deleted: boolean }> {
-    return this.db.row(
-      `WITH ${namespaceScope(true)}, ${LOCKED_CALLER}, ${LOCKED_TARGET},
+  ): Promise<MembershipChanged> {
+    const scope = lockedNamespaceScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with}, ${lockedMembership(memberId)},
        m AS (
          DELETE FROM namespace_member m USING ns, me, cur
-         WHERE m.namespace_id = ns.id AND m.user_id = $3::text
-           AND me.role = ANY($4::text[]) AND (me.role = ANY($5::text[]) OR cur.role <> 'owner')
-         RETURNING 1
-       )
-       SELECT ${LOCKED_CALLER_COLUMNS}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,
-      [userId, slug, memberId, allowed.manage, allowed.owners],
+         WHERE m.namespace_id = ns.id AND m.user_id = ${memberId}::text
+           AND me.role = ANY(${allowed.manage}::text[]) AND (me.role = ANY(${allowed.owners}::text[]) OR cur.role <> 'owner')
+         RETURNING m.user_id
+       ),
+       ${memberChanged(at, sql`NULL::text`)}
+       SELECT ${scope.found}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,
     );
   }
 }
+
+/** CTE `cur(role)`: the membership of `memberId` as committed once the namespace row is locked (locked itself). */
+const lockedMembership = (memberId: string): Sql => sql`cur AS (
+    SELECT m.role FROM namespace_member m JOIN ns ON m.namespace_id = ns.id
+    WHERE m.user_id = ${memberId}::text
+    FOR NO KEY UPDATE OF m
+  )`;
+
+/** Example targets for GenerateSql. */
+const caller = (f: { user: string; requestId: string }): Caller => ({ userId: f.user, requestId: f.requestId });
+const at = (f: { user: string; requestId: string; slug: string }): NamespaceAt => ({ ...caller(f), slug: f.slug });
+const sorted = (query: Partial<SortedQuery>): SortedQuery => ({ page: 1, pageSize: 50, sort: '-createdAt', ...query });

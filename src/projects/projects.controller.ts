@@ -1,12 +1,11 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { respond } from '../common/answer.js';
+import { Body, Controller, Delete, Get, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { AnswerInterceptor } from '../common/answer.js';
+import { At, type NamespaceAt, type ProjectAt } from '../common/target.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import type { RawJson } from '../common/raw-json.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
 import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
 import { ApiPathParams } from '../common/api-params.js';
 import { ListQuery, SuccessDto } from '../common/pagination.js';
@@ -17,6 +16,7 @@ import { ProjectsService } from './projects.service.js';
 @ApiBearerAuth()
 @ApiPathParams()
 @Controller('namespaces/:slug/projects')
+@UseInterceptors(AnswerInterceptor)
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
@@ -35,26 +35,16 @@ export class ProjectsController {
     422: IDEMPOTENCY.reused,
   })
   @ApiIdempotent()
-  async create(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Body() dto: CreateProjectDto,
-    @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.projects.create(user, slug, dto, key));
+  create(@At() at: NamespaceAt, @Body() dto: CreateProjectDto, @IdempotencyKey() key: IdempotencyRequest | null) {
+    return this.projects.create(at, dto, key);
   }
 
   @Get()
   @ApiOperation({ summary: "List a namespace's projects" })
   @ApiOkResponse({ type: ProjectPageDto, description: 'A page of projects' })
   @ApiErrors({ 400: [INVALID.sort], 404: notFound('namespace') })
-  list(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Query() query: ListQuery,
-  ): Promise<RawJson<ProjectPageDto>> {
-    return this.projects.list(user, slug, query);
+  list(@At() at: NamespaceAt, @Query() query: ListQuery): Promise<RawJson<ProjectPageDto>> {
+    return this.projects.list(at, query);
   }
 
   @Get(':projectSlug')
@@ -62,14 +52,8 @@ export class ProjectsController {
   @ApiOkResponse({ type: ProjectDetailDto, description: 'The project with its dataset and collection counts' })
   @ApiErrors({ 404: notFound('namespace', 'project') })
   @ApiConditionalGet()
-  async get(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Param('projectSlug') projectSlug: string,
-    @IfNoneMatch() ifNoneMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.projects.get(user, slug, projectSlug, ifNoneMatch));
+  get(@At() at: ProjectAt, @IfNoneMatch() ifNoneMatch: string[] | null) {
+    return this.projects.get(at, ifNoneMatch);
   }
 
   @Patch(':projectSlug')
@@ -84,15 +68,8 @@ export class ProjectsController {
     412: STALE.project,
   })
   @ApiIfMatch()
-  async update(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Param('projectSlug') projectSlug: string,
-    @Body() dto: UpdateProjectDto,
-    @IfMatch() ifMatch: string[] | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return respond(reply, await this.projects.update(user, slug, projectSlug, dto, ifMatch));
+  update(@At() at: ProjectAt, @Body() dto: UpdateProjectDto, @IfMatch() ifMatch: string[] | null) {
+    return this.projects.update(at, dto, ifMatch);
   }
 
   @Delete(':projectSlug')
@@ -100,12 +77,7 @@ export class ProjectsController {
   @ApiOkResponse({ type: SuccessDto, description: 'Deleted, with everything in it' })
   @ApiErrors({ 403: forbidden('admin'), 404: notFound('namespace', 'project'), 412: STALE.project })
   @ApiIfMatch()
-  remove(
-    @CurrentUser() user: AuthUser,
-    @Param('slug') slug: string,
-    @Param('projectSlug') projectSlug: string,
-    @IfMatch() ifMatch: string[] | null,
-  ): Promise<SuccessDto> {
-    return this.projects.remove(user, slug, projectSlug, ifMatch);
+  remove(@At() at: ProjectAt, @IfMatch() ifMatch: string[] | null): Promise<SuccessDto> {
+    return this.projects.remove(at, ifMatch);
   }
 }

@@ -1,35 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database.js';
 import type { Role } from '../auth/roles.js';
-import type { ScopeResult } from '../auth/access.js';
+import { recordChange } from '../changes/record.js';
+import type { Found } from '../common/outcome.js';
 import { likePattern, orderBy, type ListQuery } from '../common/pagination.js';
-import { projectEtag } from '../database/fragments.js';
+import type { NamespaceAt, ProjectAt } from '../common/target.js';
+import { Database } from '../database/database.js';
+import { jsonOf } from '../database/fragments.js';
+import { GenerateSql } from '../database/generate-sql.js';
+import { lockedNamespaceScope, namespaceScope, projectScope, roleAllows, rowEtag } from '../database/scope.js';
 import {
-  NAMESPACE_SCOPE,
-  NAMESPACE_SCOPE_COLUMNS,
-  PROJECT_SCOPE,
-  PROJECT_SCOPE_COLUMNS,
-  iso,
-  namespaceScope,
-} from '../database/scope.js';
-import {
+  and,
   ifMatchHolds,
+  iso,
   jsonArray,
   pageBody,
   pageWindow,
-  Params,
   patchAssignments,
+  sql,
   tagMatches,
+  type Sql,
 } from '../database/sql.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
-import type { UpdateProjectDto } from './dto/project.dto.js';
+import type { ProjectDetailDto, ProjectDto, UpdateProjectDto } from './dto/project.dto.js';
 
-/** The project object of the contract, built from alias `p`; `extra` adds pairs after the timestamps. */
-const projectJson = (extra = ''): string => `json_build_object(
-    'id', p.id, 'namespaceId', p.namespace_id, 'name', p.name, 'slug', p.slug, 'description', p.description,
-    'tags', to_json(p.tags), 'metadata', p.metadata, 'createdAt', ${iso('p.created_at')},
-    'updatedAt', ${iso('p.updated_at')}${extra ? `, ${extra}` : ''})`;
-const PROJECT_JSON = projectJson();
+/** The project object of the contract, from row `p`. */
+const PROJECT_FIELDS = {
+  id: sql`p.id`,
+  namespaceId: sql`p.namespace_id`,
+  name: sql`p.name`,
+  slug: sql`p.slug`,
+  description: sql`p.description`,
+  tags: sql`to_json(p.tags)`,
+  metadata: sql`p.metadata`,
+  createdAt: iso(sql`p.created_at`),
+  updatedAt: iso(sql`p.updated_at`),
+};
+const PROJECT_JSON = jsonOf<ProjectDto>(PROJECT_FIELDS);
+const PROJECT_DETAIL_JSON = jsonOf<ProjectDetailDto>({
+  ...PROJECT_FIELDS,
+  datasets: sql`p.dataset_count`,
+  collections: sql`p.collection_count`,
+});
 
 export interface NewProject {
   name: string;
@@ -39,78 +50,78 @@ export interface NewProject {
   metadata: Record<string, unknown> | null;
 }
 
+/** A change event's row for project `p`. */
+const projectRow = (p: string, data: Sql = sql`NULL::jsonb`): Sql =>
+  p === 'p'
+    ? sql`SELECT p.namespace_id, p.id AS project_id, p.slug AS project, p.id AS target_id, p.name AS target_name, ${data} AS data FROM p`
+    : sql`SELECT g.namespace_id, g.id AS project_id, g.slug AS project, g.id AS target_id, g.name AS target_name, ${data} AS data FROM g`;
+
 /** Every project statement; each route is one roundtrip. Answers are JSON text built by PostgreSQL. */
 @Injectable()
 export class ProjectsRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Inserts the project if the caller's role is in `allowed`. The namespace row is locked first,
-   * so a concurrent delete of the namespace either waits for this project (and then refuses) or
-   * goes first (and this finds no namespace).
+   * Inserts the project if the caller's role allows it. The namespace row is locked first, so a
+   * concurrent delete of the namespace either waits for this project (and then refuses) or goes
+   * first (and this finds no namespace).
    */
-  create(
-    userId: string,
-    slug: string,
-    project: NewProject,
-    allowed: Role[],
-    keep?: Keep,
-  ): Promise<ScopeResult & { body: string | null }> {
-    const params: unknown[] = [
-      userId,
-      slug,
-      project.slug,
-      project.name,
-      project.description,
-      project.tags,
-      project.metadata,
-      allowed,
-    ];
-    const body = `(SELECT ${PROJECT_JSON}::text FROM p)`;
-    return (keep?.tx ?? this.db)
-      .query<ScopeResult & { body: string | null }>(
-        `WITH ${namespaceScope(true)},
+  @GenerateSql({
+    params: (f) => [
+      at(f),
+      { name: 'Robotics', slug: f.projectSlug, description: null, tags: [], metadata: null },
+      'admin',
+    ],
+    keyed: true,
+  })
+  create(at: NamespaceAt, project: NewProject, needs: Role, keep?: Keep): Promise<Found> {
+    const scope = lockedNamespaceScope(at);
+    const body = sql`(SELECT ${PROJECT_JSON}::text FROM p)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
        p AS (
          INSERT INTO project (namespace_id, slug, name, description, tags, metadata)
-         SELECT ns.id, $3, $4, $5, $6, $7 FROM ns WHERE ns.role = ANY($8::text[])
+         SELECT ns.id, ${project.slug}::text, ${project.name}::text, ${project.description}::text, ${project.tags}::text[],
+                ${project.metadata}::jsonb
+         FROM ns WHERE ${roleAllows(scope, needs)}
          RETURNING *
-       )${keepAnswer(keep, params, body)}
-       SELECT ${NAMESPACE_SCOPE_COLUMNS}, ${body} AS body`,
-        params,
-      )
-      .then(([row]) => row);
+       ),
+       ${recordChange('ev', at, 'project.created', 'project', projectRow('p'))}${keepAnswer(keep, body)}
+       SELECT ${scope.found}, ${body} AS body`,
+      { via: keep?.tx },
+    );
   }
 
   /**
    * One page of the namespace's live projects, filtered and sorted, read straight from the sort
    * order's index; `total` from the namespace's counter, or counted through the filter's index.
    */
-  list(userId: string, slug: string, query: ListQuery): Promise<ScopeResult & { body: string | null }> {
-    const p = new Params([userId, slug]);
+  @GenerateSql(
+    { params: (f) => [at(f), list({})], scaled: true },
+    { name: 'q', params: (f) => [at(f), list({ q: f.word })], scaled: true },
+  )
+  list(at: NamespaceAt, query: ListQuery): Promise<Found> {
+    const scope = namespaceScope(at);
     const order = orderBy(query.sort, 'p');
-    const q = query.q ? p.add(likePattern(query.q), 'text') : '';
-    const filters = [
-      query.q ? `(p.name ILIKE ${q} OR p.slug ILIKE ${q})` : '',
-      query.tag?.length ? `p.tags @> ${p.add(query.tag, 'text[]')}` : '',
-    ].filter(Boolean);
-    const filtered = filters.map((f) => ` AND ${f}`).join('');
-    const where = `p.namespace_id = ns.id AND p.deleted_at IS NULL${filtered}`;
+    const q = likePattern(query.q);
+    const filtered = and(
+      q === null ? null : sql`(p.name ILIKE ${q}::text OR p.slug ILIKE ${q}::text)`,
+      query.tag?.length ? sql`p.tags @> ${query.tag}::text[]` : null,
+    );
     const total =
-      filters.length > 0
-        ? `(SELECT count(*) FROM project p WHERE p.namespace_id = (SELECT id FROM ns) AND p.deleted_at IS NULL${filtered})`
-        : `(SELECT n.project_count FROM namespace n JOIN ns ON ns.id = n.id)`;
-    const page = p.add(query.page, 'int');
-    const size = p.add(query.pageSize, 'int');
-    return this.db.row(
-      `WITH ${NAMESPACE_SCOPE},
+      q !== null || query.tag?.length
+        ? sql`(SELECT count(*) FROM project p WHERE p.namespace_id = (SELECT id FROM ns) AND p.deleted_at IS NULL AND ${filtered})`
+        : sql`(SELECT ns.project_count FROM ns)`;
+    return this.db.one(
+      sql`WITH ${scope.with},
        page AS (
          SELECT p.* FROM ns CROSS JOIN LATERAL (
-           SELECT p.* FROM project p WHERE ${where} ORDER BY ${order} ${pageWindow(page, size)}
+           SELECT p.* FROM project p WHERE p.namespace_id = ns.id AND p.deleted_at IS NULL AND ${filtered}
+           ORDER BY ${order} ${pageWindow(query)}
          ) p
        )
-       SELECT ${NAMESPACE_SCOPE_COLUMNS},
-              ${pageBody('projects', `(SELECT ${jsonArray(PROJECT_JSON, order)} FROM page p)`, total, page, size)} AS body`,
-      p.values,
+       SELECT ${scope.found},
+              ${pageBody('projects', sql`(SELECT ${jsonArray(PROJECT_JSON, order)} FROM page p)`, total, query)} AS body`,
     );
   }
 
@@ -118,70 +129,73 @@ export class ProjectsRepository {
    * The project with its live dataset and collection counts (its counters) and its ETag. Prepared:
    * its plan is reused (see statementName).
    */
-  findWithCounts(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    ifNoneMatch: string[] | null,
-  ): Promise<ScopeResult & { etag: string | null; not_modified: boolean; body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE},
-       p AS (SELECT p.*, ${projectEtag('p')} AS etag FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)
-       SELECT ${PROJECT_SCOPE_COLUMNS},
+  @GenerateSql({ params: (f) => [project(f), null] })
+  findWithCounts(at: ProjectAt, ifNoneMatch: string[] | null): Promise<Found & { etag: string | null }> {
+    const scope = projectScope(at);
+    const current = tagMatches(sql`p.etag`, ifNoneMatch);
+    return this.db.one(
+      sql`WITH ${scope.with},
+       p AS (SELECT p.*, ${rowEtag('p')} AS etag FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)
+       SELECT ${scope.found},
               (SELECT p.etag FROM p) AS etag,
-              coalesce((SELECT ${tagMatches('p.etag', '$4')} FROM p), false) AS not_modified,
-              (SELECT CASE WHEN ${tagMatches('p.etag', '$4')} THEN NULL
-                           ELSE ${projectJson(`'datasets', p.dataset_count, 'collections', p.collection_count`)}::text END
-               FROM p) AS body`,
-      [userId, slug, projectSlug, ifNoneMatch],
-      true,
+              coalesce((SELECT ${current} FROM p), false) AS not_modified,
+              (SELECT CASE WHEN ${current} THEN NULL ELSE ${PROJECT_DETAIL_JSON}::text END FROM p) AS body`,
+      { prepared: true },
     );
   }
 
-  /** Changes the given fields if the caller's role is in `allowed` and `ifMatch` is null or the current tag. */
+  /** Changes the given fields if the caller's role allows it and `ifMatch` is null or the current tag. */
+  @GenerateSql({ params: (f) => [project(f), { description: 'Manipulation data' }, 'admin', null] })
   update(
-    userId: string,
-    slug: string,
-    projectSlug: string,
+    at: ProjectAt,
     patch: UpdateProjectDto,
-    allowed: Role[],
+    needs: Role,
     ifMatch: string[] | null,
-  ): Promise<ScopeResult & { etag: string | null; body: string | null }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE},
+  ): Promise<Found & { etag: string | null }> {
+    const scope = projectScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with},
        p AS (
          UPDATE project p SET
-           ${patchAssignments('p', '$4', ['slug', 'name', 'description', 'tags', 'metadata'])},
+           ${patchAssignments('p', patch, ['slug', 'name', 'description', 'tags', 'metadata'])},
            updated_at = now()
-         FROM pr, ns
-         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ns.role = ANY($5::text[])
-           AND ${ifMatchHolds(projectEtag('p'), '$6')}
+         FROM pr
+         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ${roleAllows(scope, needs)}
+           AND ${ifMatchHolds(rowEtag('p'), ifMatch)}
          RETURNING p.*
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, (SELECT ${projectEtag('p')} FROM p) AS etag, (SELECT ${PROJECT_JSON}::text FROM p) AS body`,
-      [userId, slug, projectSlug, JSON.stringify(patch), allowed, ifMatch],
+       ),
+       ${recordChange('ev', at, 'project.updated', 'project', projectRow('p', sql`${JSON.stringify({ changed: Object.keys(patch) })}::jsonb`))}
+       SELECT ${scope.found}, (SELECT ${rowEtag('p')} FROM p) AS etag, (SELECT ${PROJECT_JSON}::text FROM p) AS body`,
     );
   }
 
   /** Soft-deletes the project (its datasets and collections go with it) if the caller may and `ifMatch` holds. */
-  softDelete(
-    userId: string,
-    slug: string,
-    projectSlug: string,
-    allowed: Role[],
-    ifMatch: string[] | null,
-  ): Promise<ScopeResult & { deleted: boolean }> {
-    return this.db.row(
-      `WITH ${PROJECT_SCOPE},
-       p AS (
+  @GenerateSql({ params: (f) => [project(f), 'admin', null] })
+  softDelete(at: ProjectAt, needs: Role, ifMatch: string[] | null): Promise<Found> {
+    const scope = projectScope(at);
+    return this.db.one(
+      sql`WITH ${scope.with},
+       g AS (
          UPDATE project p SET deleted_at = now(), updated_at = now()
-         FROM pr, ns
-         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ns.role = ANY($4::text[])
-           AND ${ifMatchHolds(projectEtag('p'), '$5')}
-         RETURNING p.id
-       )
-       SELECT ${PROJECT_SCOPE_COLUMNS}, EXISTS (SELECT 1 FROM p) AS deleted`,
-      [userId, slug, projectSlug, allowed, ifMatch],
+         FROM pr
+         WHERE p.namespace_id = pr.namespace_id AND p.id = pr.id AND p.deleted_at IS NULL AND ${roleAllows(scope, needs)}
+           AND ${ifMatchHolds(rowEtag('p'), ifMatch)}
+         RETURNING p.namespace_id, p.id, p.slug, p.name
+       ),
+       ${recordChange('ev', at, 'project.deleted', 'project', projectRow('g'))}
+       SELECT ${scope.found}, (SELECT 'deleted' FROM g) AS body`,
     );
   }
 }
+
+/** Example targets for GenerateSql. */
+const at = (f: { user: string; requestId: string; slug: string }): NamespaceAt => ({
+  userId: f.user,
+  requestId: f.requestId,
+  slug: f.slug,
+});
+const project = (f: Parameters<typeof at>[0] & { projectSlug: string }): ProjectAt => ({
+  ...at(f),
+  projectSlug: f.projectSlug,
+});
+const list = (query: Partial<ListQuery>): ListQuery => ({ page: 1, pageSize: 50, sort: '-createdAt', ...query });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -8,10 +8,8 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import type { ProjectPath } from '../auth/access.js';
-import { CurrentUser, type AuthUser } from '../auth/user.js';
-import { respond } from '../common/answer.js';
+import { AnswerInterceptor } from '../common/answer.js';
+import { At, type ProjectAt } from '../common/target.js';
 import { ApiErrors, forbidden, IDEMPOTENCY, INVALID, notFound } from '../common/api-errors.js';
 import { ApiPathParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
@@ -30,6 +28,7 @@ const TRASH_MISSING = "Nothing with id '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' in
 @ApiPathParams()
 @ApiExtraModels(DatasetDto, CollectionDto)
 @Controller('namespaces/:slug/projects/:projectSlug/trash')
+@UseInterceptors(AnswerInterceptor)
 export class TrashController {
   constructor(private readonly trash: TrashService) {}
 
@@ -40,12 +39,8 @@ export class TrashController {
     description: 'A page of deleted datasets and collections, newest deletion first',
   })
   @ApiErrors({ 400: [INVALID.page], 404: notFound('namespace', 'project') })
-  list(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
-    @Query() query: TrashQuery,
-  ): Promise<RawJson<TrashPageDto>> {
-    return this.trash.list(user, path, query);
+  list(@At() at: ProjectAt, @Query() query: TrashQuery): Promise<RawJson<TrashPageDto>> {
+    return this.trash.list(at, query);
   }
 
   @Post(':id/restore')
@@ -77,15 +72,13 @@ export class TrashController {
     body: 'json',
   })
   @ApiIdempotent()
-  async restore(
-    @CurrentUser() user: AuthUser,
-    @Param() path: ProjectPath,
+  restore(
+    @At() at: ProjectAt,
     @Param('id') id: string,
     @Body() dto: RestoreDto,
     @IdempotencyKey() key: IdempotencyRequest | null,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(reply, await this.trash.restore(user, path, id, dto.name ?? null, key));
+    return this.trash.restore(at, id, dto.name ?? null, key);
   }
 
   @Delete(':id')
@@ -100,7 +93,7 @@ export class TrashController {
     403: forbidden('admin'),
     404: { ...notFound('namespace', 'project'), 'not in the trash': TRASH_MISSING },
   })
-  purge(@CurrentUser() user: AuthUser, @Param() path: ProjectPath, @Param('id') id: string): Promise<SuccessDto> {
-    return this.trash.purge(user, path, id);
+  purge(@At() at: ProjectAt, @Param('id') id: string): Promise<SuccessDto> {
+    return this.trash.purge(at, id);
   }
 }

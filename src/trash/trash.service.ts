@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { requireRole, resolveScope, type ProjectPath } from '../auth/access.js';
-import { REQUIRED_ROLE, rolesFrom } from '../auth/roles.js';
-import type { AuthUser } from '../auth/user.js';
+import { REQUIRED_ROLE } from '../auth/roles.js';
 import type { Answer } from '../common/answer.js';
+import { settle } from '../common/outcome.js';
+import type { ProjectAt } from '../common/target.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { SUCCESS, type SuccessDto } from '../common/pagination.js';
 import { RawJson } from '../common/raw-json.js';
@@ -11,6 +11,9 @@ import type { AppConfig } from '../config/config.js';
 import { IdempotencyService, type IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import type { TrashPageDto, TrashQuery } from './dto/trash.dto.js';
 import { TrashRepository } from './trash.repository.js';
+
+const WRITE = REQUIRED_ROLE.writeContent;
+const MANAGE = REQUIRED_ROLE.manageProjects;
 
 /** How often deleted rows past TRASH_RETENTION_DAYS are purged, and how many a statement takes. */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -31,63 +34,33 @@ export class TrashService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(user: AuthUser, path: ProjectPath, query: TrashQuery): Promise<RawJson<TrashPageDto>> {
-    const found = await this.trash.list(
-      user.sub,
-      path.slug,
-      path.projectSlug,
-      query.type ?? null,
-      query.page,
-      query.pageSize,
-    );
-    resolveScope(found, path);
-    return new RawJson(found.body!);
+  async list(at: ProjectAt, query: TrashQuery): Promise<RawJson<TrashPageDto>> {
+    return new RawJson(settle(await this.trash.list(at, query.type ?? null, query), at));
   }
 
-  restore(
-    user: AuthUser,
-    path: ProjectPath,
-    id: string,
-    name: string | null,
-    key: IdempotencyRequest | null,
-  ): Promise<Answer> {
+  restore(at: ProjectAt, id: string, name: string | null, key: IdempotencyRequest | null): Promise<Answer> {
     return this.idempotency.run(key, { status: 200 }, async (keep) => {
-      const found = await this.trash.restore(
-        user.sub,
-        path.slug,
-        path.projectSlug,
-        id,
-        name,
-        rolesFrom(REQUIRED_ROLE.writeContent),
-        keep,
+      const row = await this.trash.restore(at, id, name, WRITE, keep);
+      return new RawJson(
+        settle(row, at, {
+          needs: WRITE,
+          refuse: (r) =>
+            !r.in_trash
+              ? this.notInTrash(at, id)
+              : r.name_taken
+                ? new ConflictError(
+                    `${r.type === 'dataset' ? 'Dataset' : 'Collection'} '${r.name}' already exists in project ` +
+                      `'${at.slug}/${at.projectSlug}'; restore it under another name with {"name": "…"}`,
+                  )
+                : null,
+        }) ?? '',
       );
-      const role = resolveScope(found, path);
-      if (!found.target_found) throw this.notInTrash(path, id);
-      requireRole(role, REQUIRED_ROLE.writeContent, path);
-      if (found.name_taken) {
-        const kind = found.type === 'dataset' ? 'Dataset' : 'Collection';
-        throw new ConflictError(
-          `${kind} '${found.name}' already exists in project '${path.slug}/${path.projectSlug}'; ` +
-            'restore it under another name with {"name": "…"}',
-        );
-      }
-      if (found.body === null) throw this.notInTrash(path, id); // restored or purged by someone else meanwhile
-      return new RawJson(found.body);
     });
   }
 
-  async purge(user: AuthUser, path: ProjectPath, id: string): Promise<SuccessDto> {
-    const found = await this.trash.purge(
-      user.sub,
-      path.slug,
-      path.projectSlug,
-      id,
-      rolesFrom(REQUIRED_ROLE.manageProjects),
-    );
-    const role = resolveScope(found, path);
-    if (!found.target_found) throw this.notInTrash(path, id);
-    requireRole(role, REQUIRED_ROLE.manageProjects, path);
-    if (!found.purged) throw this.notInTrash(path, id);
+  async purge(at: ProjectAt, id: string): Promise<SuccessDto> {
+    const row = await this.trash.purge(at, id, MANAGE);
+    settle(row, at, { needs: MANAGE, refuse: (r) => (r.in_trash ? null : this.notInTrash(at, id)) });
     return SUCCESS;
   }
 
@@ -113,7 +86,8 @@ export class TrashService implements OnApplicationBootstrap, OnApplicationShutdo
     return purged;
   }
 
-  private notInTrash(path: ProjectPath, id: string): NotFoundError {
-    return new NotFoundError(`Nothing with id '${id}' in the trash of project '${path.slug}/${path.projectSlug}'`);
+  /** The 404 of an id that is not in the trash (never was, or restored or purged meanwhile). */
+  private notInTrash(at: ProjectAt, id: string): NotFoundError {
+    return new NotFoundError(`Nothing with id '${id}' in the trash of project '${at.slug}/${at.projectSlug}'`);
   }
 }
