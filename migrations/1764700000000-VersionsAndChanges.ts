@@ -76,7 +76,31 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
     await q.query(this.countCollections('(deleted_at IS NOT NULL AND purged_at IS NULL)'));
 
     // ---- versions -------------------------------------------------------------------------------
-    await q.query(`ALTER TABLE dataset ADD COLUMN version_seq integer NOT NULL DEFAULT 0`);
+    // A dataset's last version number (never reused) and its count of versions: a row of its own,
+    // so numbering a freeze does not lock the dataset row that link, unlink and create share-lock.
+    await q.query(`
+      CREATE TABLE version_counter (
+        namespace_id uuid NOT NULL,
+        dataset_id uuid NOT NULL,
+        last_version integer NOT NULL DEFAULT 0,
+        version_count integer NOT NULL DEFAULT 0,
+        CONSTRAINT pk_version_counter PRIMARY KEY (namespace_id, dataset_id),
+        CONSTRAINT fk_version_counter_dataset FOREIGN KEY (namespace_id, dataset_id)
+          REFERENCES dataset (namespace_id, id) ON DELETE CASCADE
+      )`);
+    // The collections a freeze or a restore works on, locked in one order (by name), as committed
+    // once the dataset is share-locked: a VOLATILE function reads with a fresh snapshot, so a
+    // collection linked or created into the dataset while the statement waited is not missed.
+    await q.query(`
+      CREATE FUNCTION lock_collections(ns uuid, ds uuid, also uuid[]) RETURNS SETOF collection
+      LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        RETURN QUERY
+          SELECT * FROM collection c
+          WHERE c.namespace_id = ns AND ((c.dataset_id = ds AND c.deleted_at IS NULL) OR c.id = ANY(also))
+          ORDER BY c.name, c.id
+          FOR NO KEY UPDATE;
+      END $$`);
     await q.query(`
       CREATE TABLE dataset_version (
         namespace_id uuid NOT NULL,
@@ -268,7 +292,8 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
     await q.query(`DROP TABLE version_tag`);
     await q.query(`DROP TABLE version_collection`);
     await q.query(`DROP TABLE dataset_version`);
-    await q.query(`ALTER TABLE dataset DROP COLUMN version_seq`);
+    await q.query(`DROP FUNCTION lock_collections(uuid, uuid, uuid[])`);
+    await q.query(`DROP TABLE version_counter`);
     await q.query(this.countCollections('(deleted_at IS NOT NULL)'));
     await q.query(`DROP INDEX ix_collection_purged`);
     await q.query(`DROP INDEX ix_collection_trash`);

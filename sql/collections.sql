@@ -752,51 +752,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $7::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -916,51 +916,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $7::int
+                )
                 ORDER BY
                   c.updated_at DESC,
                   c.id DESC
@@ -1082,51 +1082,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $8::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1262,51 +1262,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $8::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1435,51 +1435,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $8::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1614,51 +1614,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $8::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $8::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -1791,51 +1791,51 @@ SELECT
           SELECT
             coalesce(
               json_agg(
-                (
-                  json_build_object(
-                    'id',
-                    c.id,
-                    'name',
-                    c.name,
-                    'description',
-                    c.description,
-                    'tags',
-                    to_json(c.tags),
-                    'metadata',
-                    c.metadata,
-                    'projectId',
-                    c.project_id,
-                    'datasetId',
-                    c.dataset_id,
-                    'members',
-                    (
-                      SELECT
-                        coalesce(json_agg(x.node_id), '[]')
-                      FROM
-                        (
-                          SELECT
-                            m.node_id,
-                            m.position,
-                            m.added_at
-                          FROM
-                            collection_member m
-                          WHERE
-                            m.namespace_id = c.namespace_id
-                            AND m.collection_id = c.id
-                          ORDER BY
-                            m.position
-                          LIMIT
-                            100
-                        ) x
-                    ),
-                    'memberCount',
-                    c.member_count,
-                    'createdAt',
-                    iso_time (c.created_at),
-                    'updatedAt',
-                    iso_time (c.updated_at)
-                  )::jsonb || json_build_object('membersTruncated', c.member_count > $7::int)::jsonb
-                )::json
+                json_build_object(
+                  'id',
+                  c.id,
+                  'name',
+                  c.name,
+                  'description',
+                  c.description,
+                  'tags',
+                  to_json(c.tags),
+                  'metadata',
+                  c.metadata,
+                  'projectId',
+                  c.project_id,
+                  'datasetId',
+                  c.dataset_id,
+                  'members',
+                  (
+                    SELECT
+                      coalesce(json_agg(x.node_id), '[]')
+                    FROM
+                      (
+                        SELECT
+                          m.node_id,
+                          m.position,
+                          m.added_at
+                        FROM
+                          collection_member m
+                        WHERE
+                          m.namespace_id = c.namespace_id
+                          AND m.collection_id = c.id
+                        ORDER BY
+                          m.position
+                        LIMIT
+                          100
+                      ) x
+                  ),
+                  'memberCount',
+                  c.member_count,
+                  'createdAt',
+                  iso_time (c.created_at),
+                  'updatedAt',
+                  iso_time (c.updated_at),
+                  'membersTruncated',
+                  c.member_count > $7::int
+                )
                 ORDER BY
                   c.created_at DESC,
                   c.id DESC
@@ -2266,7 +2266,13 @@ FROM
           (
             SELECT
               max(s.position) AS last,
-              array_to_json(array_agg(s.node_id))::text AS ids
+              array_to_json(
+                array_agg(
+                  s.node_id
+                  ORDER BY
+                    s.position
+                )
+              )::text AS ids
             FROM
               (
                 SELECT
@@ -2296,7 +2302,13 @@ FROM
           CROSS JOIN LATERAL (
             SELECT
               max(s.position) AS last,
-              array_to_json(array_agg(s.node_id))::text AS ids
+              array_to_json(
+                array_agg(
+                  s.node_id
+                  ORDER BY
+                    s.position
+                )
+              )::text AS ids
             FROM
               (
                 SELECT
@@ -2411,7 +2423,13 @@ FROM
 -- $3 = "0"
 SELECT
   max(s.position)::text AS last,
-  array_to_json(array_agg(s.node_id))::text AS ids
+  array_to_json(
+    array_agg(
+      s.node_id
+      ORDER BY
+        s.position
+    )
+  )::text AS ids
 FROM
   (
     SELECT

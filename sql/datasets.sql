@@ -1117,90 +1117,87 @@ SELECT
             AND c.dataset_id = d.id
             AND c.deleted_at IS NULL
         ) > $10::int THEN NULL
-        ELSE (
-          json_build_object(
-            'id',
-            d.id,
-            'name',
-            d.name,
-            'description',
-            d.description,
-            'tags',
-            to_json(d.tags),
-            'projectId',
-            d.project_id,
-            'metadata',
-            d.metadata,
-            'createdAt',
-            iso_time (d.created_at),
-            'updatedAt',
-            iso_time (d.updated_at)
-          )::jsonb || json_build_object(
-            'collections',
-            (
-              SELECT
-                coalesce(
-                  json_agg(
-                    json_build_object(
-                      'id',
-                      c.id,
-                      'name',
-                      c.name,
-                      'description',
-                      c.description,
-                      'tags',
-                      to_json(c.tags),
-                      'metadata',
-                      c.metadata,
-                      'projectId',
-                      c.project_id,
-                      'datasetId',
-                      c.dataset_id,
-                      'members',
-                      (
-                        SELECT
-                          coalesce(json_agg(x.node_id), '[]')
-                        FROM
-                          (
-                            SELECT
-                              m.node_id,
-                              m.position,
-                              m.added_at
-                            FROM
-                              collection_member m
-                            WHERE
-                              m.namespace_id = c.namespace_id
-                              AND m.collection_id = c.id
-                            ORDER BY
-                              m.position
-                          ) x
-                      ),
-                      'memberCount',
-                      c.member_count,
-                      'createdAt',
-                      iso_time (c.created_at),
-                      'updatedAt',
-                      iso_time (c.updated_at)
-                    )
-                  ),
-                  '[]'
-                )
-              FROM
-                (
-                  SELECT
-                    c.*
-                  FROM
-                    collection c
-                  WHERE
-                    c.namespace_id = d.namespace_id
-                    AND c.dataset_id = d.id
-                    AND c.deleted_at IS NULL
-                  ORDER BY
-                    c.name
-                ) c
-            )
-          )::jsonb
-        )::json::text
+        ELSE json_build_object(
+          'id',
+          d.id,
+          'name',
+          d.name,
+          'description',
+          d.description,
+          'tags',
+          to_json(d.tags),
+          'projectId',
+          d.project_id,
+          'metadata',
+          d.metadata,
+          'createdAt',
+          iso_time (d.created_at),
+          'updatedAt',
+          iso_time (d.updated_at),
+          'collections',
+          (
+            SELECT
+              coalesce(
+                json_agg(
+                  json_build_object(
+                    'id',
+                    c.id,
+                    'name',
+                    c.name,
+                    'description',
+                    c.description,
+                    'tags',
+                    to_json(c.tags),
+                    'metadata',
+                    c.metadata,
+                    'projectId',
+                    c.project_id,
+                    'datasetId',
+                    c.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = c.namespace_id
+                            AND m.collection_id = c.id
+                          ORDER BY
+                            m.position
+                        ) x
+                    ),
+                    'memberCount',
+                    c.member_count,
+                    'createdAt',
+                    iso_time (c.created_at),
+                    'updatedAt',
+                    iso_time (c.updated_at)
+                  )
+                ),
+                '[]'
+              )
+            FROM
+              (
+                SELECT
+                  c.*
+                FROM
+                  collection c
+                WHERE
+                  c.namespace_id = d.namespace_id
+                  AND c.dataset_id = d.id
+                  AND c.deleted_at IS NULL
+                ORDER BY
+                  c.name
+              ) c
+          )
+        )::text
       END
     FROM
       d
@@ -1258,26 +1255,26 @@ WITH
   )
 SELECT
   'dataset' AS kind,
-  (
-    json_build_object(
-      'id',
-      d.id,
-      'name',
-      d.name,
-      'description',
-      d.description,
-      'tags',
-      to_json(d.tags),
-      'projectId',
-      d.project_id,
-      'metadata',
-      d.metadata,
-      'createdAt',
-      iso_time (d.created_at),
-      'updatedAt',
-      iso_time (d.updated_at)
-    )::jsonb || json_build_object('collections', json_build_array())::jsonb
-  )::json::text AS text
+  json_build_object(
+    'id',
+    d.id,
+    'name',
+    d.name,
+    'description',
+    d.description,
+    'tags',
+    to_json(d.tags),
+    'projectId',
+    d.project_id,
+    'metadata',
+    d.metadata,
+    'createdAt',
+    iso_time (d.created_at),
+    'updatedAt',
+    iso_time (d.updated_at),
+    'collections',
+    json_build_array()
+  )::text AS text
 FROM
   d
 UNION ALL
@@ -1341,7 +1338,13 @@ FROM
               (
                 SELECT
                   max(s.position) AS last,
-                  array_to_json(array_agg(s.node_id))::text AS ids
+                  array_to_json(
+                    array_agg(
+                      s.node_id
+                      ORDER BY
+                        s.position
+                    )
+                  )::text AS ids
                 FROM
                   (
                     SELECT
@@ -1371,7 +1374,13 @@ FROM
               CROSS JOIN LATERAL (
                 SELECT
                   max(s.position) AS last,
-                  array_to_json(array_agg(s.node_id))::text AS ids
+                  array_to_json(
+                    array_agg(
+                      s.node_id
+                      ORDER BY
+                        s.position
+                    )
+                  )::text AS ids
                 FROM
                   (
                     SELECT
@@ -1452,26 +1461,26 @@ WITH
       AND d.id = t.id
   )
 SELECT
-  (
-    json_build_object(
-      'id',
-      d.id,
-      'name',
-      d.name,
-      'description',
-      d.description,
-      'tags',
-      to_json(d.tags),
-      'projectId',
-      d.project_id,
-      'metadata',
-      d.metadata,
-      'createdAt',
-      iso_time (d.created_at),
-      'updatedAt',
-      iso_time (d.updated_at)
-    )::jsonb || json_build_object('collections', json_build_array())::jsonb
-  )::json::text AS head,
+  json_build_object(
+    'id',
+    d.id,
+    'name',
+    d.name,
+    'description',
+    d.description,
+    'tags',
+    to_json(d.tags),
+    'projectId',
+    d.project_id,
+    'metadata',
+    d.metadata,
+    'createdAt',
+    iso_time (d.created_at),
+    'updatedAt',
+    iso_time (d.updated_at),
+    'collections',
+    json_build_array()
+  )::text AS head,
   (
     SELECT
       coalesce(

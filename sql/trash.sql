@@ -830,7 +830,7 @@ SELECT
       FROM
         cs
     )
-  ) AS target_found,
+  ) AS in_trash,
   CASE
     WHEN EXISTS (
       SELECT
@@ -1457,7 +1457,7 @@ SELECT
       FROM
         cs
     )
-  ) AS target_found,
+  ) AS in_trash,
   CASE
     WHEN EXISTS (
       SELECT
@@ -1838,7 +1838,7 @@ SELECT
       FROM
         cs
     )
-  ) AS target_found,
+  ) AS in_trash,
   CASE
     WHEN EXISTS (
       SELECT

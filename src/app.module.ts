@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NamespacesModule } from './namespaces/namespaces.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { TrashModule } from './trash/trash.module.js';
+import { VersionsModule } from './versions/versions.module.js';
 
 /** Wires the feature modules around the configuration main.ts (or a test) validated. */
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         DatasetsModule,
         CollectionsModule,
         TrashModule,
+        VersionsModule,
       ],
     };
   }

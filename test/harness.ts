@@ -66,6 +66,8 @@ export interface SendOptions {
   headers?: Headers;
   /** Statements the request may send, when not what its status implies; null: requests run at once, not counted. */
   statements?: number | null;
+  /** Read the answer as text (`text` of the reply), whatever its type (NDJSON, say). */
+  text?: boolean;
 }
 
 /**
@@ -106,17 +108,35 @@ export class TestApp {
   }
 
   /** As send, with the answer's headers too (ETag, Location, Idempotent-Replayed…). */
-  async exchange(method: Method, path: string, options: SendOptions = {}): Promise<Reply & { headers: Headers }> {
+  async exchange(
+    method: Method,
+    path: string,
+    options: SendOptions = {},
+  ): Promise<Reply & { headers: Headers; text?: string }> {
     let req = request(this.app.getHttpServer())[method](path);
     const token = options.token ?? (options.as ? tokenFor(options.as) : undefined);
     if (token) req = req.set('Authorization', `Bearer ${token}`);
     for (const [name, value] of Object.entries(options.headers ?? {})) req = req.set(name, value);
+    if (options.text) {
+      req = req.buffer(true).parse((res, done) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (data += chunk));
+        res.on('end', () => done(null, data));
+      });
+    }
     if (options.raw !== undefined) req = req.set('Content-Type', 'application/json').send(options.raw);
     else if (options.body !== undefined) req = req.send(options.body as object);
     this.counter.statements = 0;
     const res = await req;
     checkRequestId(res);
-    const reply = { status: res.status, body: res.body, statements: this.counter.statements, headers: res.headers };
+    const reply = {
+      status: res.status,
+      body: res.body,
+      statements: this.counter.statements,
+      headers: res.headers,
+      text: options.text ? (res.body as string) : undefined,
+    };
     const expected = options.statements === undefined ? expectedStatements(reply.status) : options.statements;
     if (expected !== null && reply.statements !== expected) {
       throw new Error(

@@ -89,6 +89,12 @@ const NOT_FOUND = {
     'datasetId',
     "Dataset with id '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' not found in project 'acme/robotics'",
   ],
+  version: ['version', "Version '3' not found in dataset 'training-v2' of project 'acme/robotics'"],
+  versionCollection: [
+    'collection in the version',
+    "Collection 'front-camera-clips' not found in version 1 of dataset 'training-v2'",
+  ],
+  versionTag: ['tag', "Version 1 of dataset 'training-v2' holds no tag 'production'"],
   collections: [
     'named collections',
     "Collections not found in project 'acme/robotics': 'edge-cases'; nothing was changed",
@@ -110,6 +116,11 @@ export const CONFLICT = {
   datasetName: "Dataset 'training-v2' already exists in project 'acme/robotics'",
   collectionName: "Collection 'front-camera-clips' already exists in project 'acme/robotics'",
   collectionsTaken: "Collections already belong to another dataset: 'edge-cases'; nothing was changed",
+  tagHeld:
+    "Tags held by another version of dataset 'training-v2': 'production'; nothing was frozen (move a tag with PUT …/versions/:n/tags/:tag)",
+  versionTagged: "Version 1 holds tags 'production'; delete or move them first",
+  restoreClash:
+    "Collections the version needs are held by other live collections of project 'acme/robotics': 'front-camera-clips'; nothing was changed (rename or delete those first)",
 } as const;
 
 /** Validation problems as the service words them (400), one sentence each. */
@@ -133,6 +144,12 @@ export const INVALID = {
   afterUnknown: "after: node id 'episode-9999' is not a member of collection 'front-camera-clips'",
   members: 'members must be true or false',
   standalone: 'datasetId and standalone=true exclude each other',
+  versionTags:
+    'each of tags must be a name (1-100 letters, digits, ., _ or -) that is not all digits nor latest or working',
+  versionTag: 'tag must be a name (1-100 letters, digits, ., _ or -) that is not all digits nor latest or working',
+  versionMessage: 'message must be shorter than or equal to 1000 characters',
+  tooManyTags: 'version 1 already holds 20 tags',
+  diffCursor: 'after: not a cursor this listing gave',
 } as const;
 
 /** The 403 of a member change that touches the owner role, by an admin. */
@@ -254,6 +271,8 @@ export const STALE = {
     "Dataset 'training-v2' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
   collection:
     "Collection 'front-camera-clips' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
+  version:
+    "Version 1 of dataset 'training-v2' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
 } as const;
 
 /** What a POST with an Idempotency-Key answers when the key is busy (409) or was used for another request (422). */

@@ -32,6 +32,38 @@ const PATH_PARAMS: Record<string, (segmentBefore: string) => ApiParamOptions> = 
     schema: { type: 'string', minLength: 1, maxLength: 255, example: 'bob' },
   }),
   id: () => ({ name: 'id', description: 'Id', schema: { type: 'string', format: 'uuid' } }),
+  ref: () => ({
+    name: 'ref',
+    description: 'A version: its number, one of its tags, or `latest`',
+    schema: { type: 'string', example: '1' },
+  }),
+  a: () => ({
+    name: 'a',
+    description: 'The version to compare from: a number, a tag or `latest`',
+    schema: { type: 'string', example: '1' },
+  }),
+  b: () => ({
+    name: 'b',
+    description: 'The version to compare to: a number, a tag, `latest`, or `working` (the live dataset)',
+    schema: { type: 'string', example: 'working' },
+  }),
+  n: () => ({ name: 'n', description: 'A version number', schema: { type: 'integer', minimum: 1, example: 1 } }),
+  tag: () => ({
+    name: 'tag',
+    description: 'A version tag (not all digits, not latest or working)',
+    schema: { type: 'string', pattern: NAME_PATTERN.source, maxLength: 100, example: 'production' },
+  }),
+  collection: () => ({
+    name: 'collection',
+    description: 'Collection name (as the version froze it)',
+    schema: {
+      type: 'string',
+      pattern: NAME_PATTERN.source,
+      minLength: 1,
+      maxLength: 100,
+      example: 'front-camera-clips',
+    },
+  }),
 };
 
 const joinPath = (...parts: string[]): string => parts.filter(Boolean).join('/');

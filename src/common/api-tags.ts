@@ -6,6 +6,8 @@ export const API_TAGS: Record<string, string> = {
   datasets: 'Named groups of collections within a project; attach and detach collections by name',
   collections:
     'Named, ordered sets of node ids (clips, episodes, files stored in the lake), standalone or in a dataset',
+  versions:
+    'Frozen versions of a dataset: freeze, read (immutable), diff, tag, restore; what exactly a model trained on',
   identity: 'Who the bearer token says the caller is, and their namespaces',
   health: 'Probes for orchestrators; no token needed',
   service: 'Operations: Prometheus metrics; no token needed',

@@ -1,5 +1,6 @@
+import type { BadRequestException } from '@nestjs/common';
 import { atLeast, isRole, type Role } from '../auth/roles.js';
-import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, staleTag } from './errors.js';
+import { DomainError, ForbiddenError, NotFoundError, PreconditionFailedError, staleTag } from './errors.js';
 
 /*
  * Every tenant statement answers one row whose first columns say what its scope found (the
@@ -44,17 +45,21 @@ export type Outcome<B> =
   | { kind: 'ok'; role: Role; body: B }
   | { kind: 'notFound'; what: 'namespace' | 'project' | 'target' }
   | { kind: 'forbidden'; role: Role; needs: Role }
-  | { kind: 'stale' }
+  | { kind: 'stale'; what?: string }
   | { kind: 'notModified'; etag: string | null }
-  | { kind: 'refused'; error: NotFoundError | ConflictError };
+  | { kind: 'refused'; error: DomainError | BadRequestException };
 
 export interface DecodeOptions<R> {
+  /** A thing deeper in the path that the statement reports missing (a version, a member): its 404, checked before 403. */
+  missing?: (row: R) => NotFoundError | null;
   /** The least role the route needs (reads: none). */
   needs?: Role;
   /** The If-Match tags the request carried: a change that did not happen with them was stale, else its row went. */
   ifMatch?: string[] | null;
+  /** What a 412 names, when not the row of the path ("Version 3 of dataset 'd' in project 'a/b'"). */
+  stale?: string;
   /** Refusals the statement reports in its own columns (a missing collection, a taken name), checked after 412. */
-  refuse?: (row: R) => NotFoundError | ConflictError | null;
+  refuse?: (row: R) => DomainError | BadRequestException | null;
 }
 
 /** The outcome of a statement's row. */
@@ -62,10 +67,12 @@ export function decode<R extends Found<B>, B = string>(row: R, options: DecodeOp
   if (!isRole(row.role)) return { kind: 'notFound', what: 'namespace' };
   if (row.project_found === false) return { kind: 'notFound', what: 'project' };
   if (row.target_found === false) return { kind: 'notFound', what: 'target' };
+  const missing = options.missing?.(row) ?? null;
+  if (missing !== null) return { kind: 'refused', error: missing };
   if (options.needs !== undefined && !atLeast(row.role, options.needs)) {
     return { kind: 'forbidden', role: row.role, needs: options.needs };
   }
-  if (row.stale) return { kind: 'stale' };
+  if (row.stale) return { kind: 'stale', what: options.stale };
   if (row.not_modified) return { kind: 'notModified', etag: row.etag ?? null };
   const refusal = options.refuse?.(row) ?? null;
   if (refusal !== null) return { kind: 'refused', error: refusal };
@@ -73,7 +80,9 @@ export function decode<R extends Found<B>, B = string>(row: R, options: DecodeOp
     // The row was there when the statement started but the change did not happen: under If-Match
     // its tag had moved on; without, someone deleted it meanwhile.
     // (A statement that reports `stale` itself has said so already.)
-    return row.stale === undefined && options.ifMatch ? { kind: 'stale' } : { kind: 'notFound', what: 'target' };
+    return row.stale === undefined && options.ifMatch
+      ? { kind: 'stale', what: options.stale }
+      : { kind: 'notFound', what: 'target' };
   }
   return { kind: 'ok', role: row.role, body: row.body };
 }
@@ -121,7 +130,7 @@ export function decide<B>(outcome: Outcome<B>, place: Place): B | NotModified {
     case 'forbidden':
       throw forbidden(place, outcome.role, outcome.needs);
     case 'stale':
-      throw staleTag(describe(place));
+      throw staleTag(outcome.what ?? describe(place));
     case 'notModified':
       return new NotModified(outcome.etag);
     case 'refused':

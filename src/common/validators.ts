@@ -36,6 +36,8 @@ export const LIMITS = {
   idsPerRequest: 100_000,
   pageSize: 200,
   cursorLimit: 1000,
+  versionTags: 20,
+  versionMessage: 1000,
 } as const;
 
 /** Well-formed text without control or format (zero-width, bidi) characters. */
@@ -314,5 +316,61 @@ export function QueryNodeId(description: string): PropertyDecorator {
     Matches(NODE_ID_PATTERN, {
       message: ({ property }: ValidationArguments) => `${property} must be a node id`,
     }),
+  );
+}
+
+/** A version tag (an alias such as `production`): a name, not all digits, not `latest` or `working`. */
+export const VERSION_TAG_RULE =
+  'a name (1-100 letters, digits, ., _ or -) that is not all digits nor latest or working';
+
+export function isVersionTag(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    NAME_PATTERN.test(value) &&
+    !/^[0-9]+$/.test(value) &&
+    value !== 'latest' &&
+    value !== 'working'
+  );
+}
+
+/** Up to 20 version tags; repeats are dropped. */
+export function VersionTags(options: FieldOptions = {}): PropertyDecorator {
+  const validator: PropertyDecorator = (target, propertyName) =>
+    registerDecorator({
+      name: 'isVersionTags',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every(isVersionTag),
+        defaultMessage: ({ property }: ValidationArguments) => `each of ${property} must be ${VERSION_TAG_RULE}`,
+      },
+    });
+  return applyDecorators(
+    api(options, {
+      type: [String],
+      maxItems: LIMITS.versionTags,
+      example: ['production'],
+      items: { type: 'string', pattern: NAME_PATTERN.source },
+    }),
+    ...presence(options),
+    IsArray(),
+    ArrayMaxSize(LIMITS.versionTags),
+    validator,
+    Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value)] : value)),
+  );
+}
+
+/** A version's message. */
+export function VersionMessage(options: FieldOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    api(options, {
+      type: String,
+      maxLength: LIMITS.versionMessage,
+      nullable: true,
+      example: 'What the Monday model saw',
+    }),
+    ...presence({ nullable: true, ...options }),
+    IsString(),
+    MaxLength(LIMITS.versionMessage),
   );
 }

@@ -43,6 +43,12 @@ export interface Queryable {
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** What reads a database: statements, and (where the engine has them) cursors. */
+export interface Reader extends Queryable {
+  readonly streams: boolean;
+  stream<T>(statement: Sql, batch: number): AsyncGenerator<T[]>;
+}
+
 /** Pool figures for /metrics. */
 export interface PoolStats {
   size: number;
@@ -91,6 +97,18 @@ export abstract class Database implements Queryable {
     return this.cursor<T>(statement.text, statement.values, batch);
   }
 
+  /**
+   * The same database for background work (the digest job, the purge): what it sends is neither
+   * counted nor captured, as `maintenance`.
+   */
+  get background(): Reader {
+    return {
+      streams: this.streams,
+      query: <T>(sql: string, params: unknown[] = []) => this.send<T>(sql, params),
+      stream: <T>(statement: Sql, batch: number) => this.cursor<T>(statement.text, statement.values, batch, false),
+    };
+  }
+
   /** Background work (vacuum, purge): neither counted nor captured. */
   maintenance<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     return this.send<T>(sql, params);
@@ -105,8 +123,8 @@ export abstract class Database implements Queryable {
    */
   abstract readonly streams: boolean;
 
-  /** Rows of one statement in batches of `batch`, read only as fast as they are consumed. */
-  abstract cursor<T>(sql: string, params: unknown[], batch: number): AsyncGenerator<T[]>;
+  /** Rows of one statement in batches of `batch`, read only as fast as they are consumed (`counted`: a request's). */
+  abstract cursor<T>(sql: string, params: unknown[], batch: number, counted?: boolean): AsyncGenerator<T[]>;
 
   abstract poolStats(): PoolStats;
   abstract close(): Promise<void>;
@@ -180,9 +198,11 @@ export class ServerDatabase extends Database {
     }
   }
 
-  async *cursor<T>(sql: string, params: unknown[], batch: number): AsyncGenerator<T[]> {
-    this.statements++;
-    this.onStatement?.(sql, params);
+  async *cursor<T>(sql: string, params: unknown[], batch: number, counted = true): AsyncGenerator<T[]> {
+    if (counted) {
+      this.statements++;
+      this.onStatement?.(sql, params);
+    }
     const client = await this.pool.connect().catch(classify);
     const cursor = client.query(new Cursor<T>(sql, params));
     let broken: unknown;

@@ -4,7 +4,12 @@ import { DatasetEntity } from '#src/datasets/dataset.entity.js';
 import { IdempotencyKeyEntity } from '#src/idempotency/idempotency-key.entity.js';
 import { MemberStatsEntity, NamespaceEntity, NamespaceMemberEntity } from '#src/namespaces/namespace.entity.js';
 import { ProjectEntity, TagCountEntity } from '#src/projects/project.entity.js';
-import { DatasetVersionEntity, VersionCollectionEntity, VersionTagEntity } from '#src/versions/version.entity.js';
+import {
+  DatasetVersionEntity,
+  VersionCollectionEntity,
+  VersionCounterEntity,
+  VersionTagEntity,
+} from '#src/versions/version.entity.js';
 import { WebhookDeliveryEntity, WebhookEntity } from '#src/webhooks/webhook.entity.js';
 
 /** Every entity: they describe the schema for `migration:generate`; queries are hand-written SQL. */
@@ -20,6 +25,7 @@ export const ENTITIES = [
   TagCountEntity,
   MemberHistoryEntity,
   DatasetVersionEntity,
+  VersionCounterEntity,
   VersionCollectionEntity,
   VersionTagEntity,
   ChangeEntity,

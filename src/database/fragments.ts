@@ -127,15 +127,18 @@ export const datasetEtag = (d: string): Sql =>
       WHERE dc.namespace_id = ${col(d, 'namespace_id')} AND dc.dataset_id = ${col(d, 'id')} AND dc.deleted_at IS NULL)`,
   );
 
+/** A chunk of member rows `s` as the text of a JSON array of their ids. */
+export const ID_ARRAY = sql`array_to_json(array_agg(s.node_id ORDER BY s.position))::text`;
+
 /**
  * The members of collection `c` (an alias in scope) as `source` sees them, as rows `(n, ids)`:
  * chunks of `size` ids as a JSON array's text, each read from the position indexes after the last
  * position of the one before. A recursive CTE, so one statement streams any number of members with
  * a cursor, O(chunk + log N) rows per chunk.
  */
-export function memberChunks(c: string, size: number, source: MemberSource = LIVE): Sql {
+export function memberChunks(c: string, size: number, source: MemberSource = LIVE, text: Sql = ID_ARRAY): Sql {
   const chunk = (after: Sql | null) => sql`(
-      SELECT max(s.position) AS last, array_to_json(array_agg(s.node_id))::text AS ids
+      SELECT max(s.position) AS last, ${text} AS ids
       FROM ${memberRows(c, source, after, int(size))} s
     )`;
   return sql`(WITH RECURSIVE chunk(n, last, ids) AS (
@@ -152,6 +155,8 @@ export interface MemberWalk {
   collectionId: string;
   /** For a version: its highest position and generation of this collection. */
   frozen?: { maxPosition: string; gen: string };
+  /** What a chunk of rows `s` becomes (default: a JSON array of ids). */
+  text?: Sql;
 }
 
 /**
@@ -166,7 +171,7 @@ export async function* memberIdChunks(db: Queryable, walk: MemberWalk): AsyncGen
     : LIVE;
   let last = '0';
   for (;;) {
-    const chunk = sql`SELECT max(s.position)::text AS last, array_to_json(array_agg(s.node_id))::text AS ids
+    const chunk = sql`SELECT max(s.position)::text AS last, ${walk.text ?? ID_ARRAY} AS ids
       FROM ${c} CROSS JOIN LATERAL ${memberRows('c', source, sql`${last}::bigint`, int(MEMBER_CHUNK))} s`;
     const [row] = await db.query<{ last: string | null; ids: string | null }>(chunk.text, chunk.values);
     if (row.last === null || row.ids === null) return;

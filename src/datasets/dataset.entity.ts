@@ -48,8 +48,4 @@ export class DatasetEntity {
   /** Bumped by every change its own GET answer shows (the ETag adds its collections' versions). */
   @Column({ type: 'bigint', default: 1 })
   version: string;
-
-  /** The last version number given (versions are never renumbered). */
-  @Column({ name: 'version_seq', type: 'integer', default: 0 })
-  versionSeq: number;
 }

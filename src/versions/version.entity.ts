@@ -43,6 +43,26 @@ export class DatasetVersionEntity {
   createdAt: Date;
 }
 
+/** A dataset's last version number (never reused) and how many versions it has. */
+@Entity('version_counter')
+@ForeignKey(() => DatasetEntity, ['namespaceId', 'datasetId'], ['namespaceId', 'id'], {
+  name: 'fk_version_counter_dataset',
+  onDelete: 'CASCADE',
+})
+export class VersionCounterEntity {
+  @PrimaryColumn({ name: 'namespace_id', type: 'uuid', primaryKeyConstraintName: 'pk_version_counter' })
+  namespaceId: string;
+
+  @PrimaryColumn({ name: 'dataset_id', type: 'uuid', primaryKeyConstraintName: 'pk_version_counter' })
+  datasetId: string;
+
+  @Column({ name: 'last_version', type: 'integer', default: 0 })
+  lastVersion: number;
+
+  @Column({ name: 'version_count', type: 'integer', default: 0 })
+  versionCount: number;
+}
+
 /** A collection as a version froze it: its fields, and the position and generation its members are read at. */
 @Entity('version_collection')
 @Index('ix_version_collection_collection', ['namespaceId', 'collectionId', 'gen'])
