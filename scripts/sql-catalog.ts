@@ -71,6 +71,9 @@ class Recorder extends Database {
     await this.send(sql, params);
     yield* [];
   }
+  listen(): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
+  }
   poolStats(): PoolStats {
     return { size: 0, idle: 0, waiting: 0 };
   }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
+import { ChangesModule } from './changes/changes.module.js';
 import { CollectionsModule } from './collections/collections.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         CollectionsModule,
         TrashModule,
         VersionsModule,
+        ChangesModule,
       ],
     };
   }

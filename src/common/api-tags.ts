@@ -8,6 +8,8 @@ export const API_TAGS: Record<string, string> = {
     'Named, ordered sets of node ids (clips, episodes, files stored in the lake), standalone or in a dataset',
   versions:
     'Frozen versions of a dataset: freeze, read (immutable), diff, tag, restore; what exactly a model trained on',
+  changes: 'The change feed of a namespace: every change once, in commit order, for services that react to the catalog',
+  webhooks: "A namespace's webhooks (admin): changes of the feed delivered as signed POSTs (Standard Webhooks)",
   identity: 'Who the bearer token says the caller is, and their namespaces',
   health: 'Probes for orchestrators; no token needed',
   service: 'Operations: Prometheus metrics; no token needed',

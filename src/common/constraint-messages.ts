@@ -28,6 +28,15 @@ export const CONSTRAINT_MESSAGES: Record<string, { status: 404 | 409; message: (
     message: (req) =>
       `Dataset ${quote(req.body.name ?? req.params.name)} already exists in project ${quote(projectPath(req))}`,
   },
+  pk_version_tag: {
+    status: 409,
+    message: () => 'A tag given is held by another version of this dataset (set meanwhile); nothing was frozen',
+  },
+  fk_version_tag_version: {
+    status: 409,
+    message: (req) =>
+      `Version ${quote(req.params.n)} holds a tag, or was deleted while one was set; nothing was changed`,
+  },
   uq_collection_name: {
     status: 409,
     message: (req) =>

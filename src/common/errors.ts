@@ -1,6 +1,19 @@
 /** Domain errors: services throw these; the exception filter alone turns them into HTTP answers. */
 export abstract class DomainError extends Error {
-  abstract readonly status: 403 | 404 | 409 | 412 | 422 | 429;
+  abstract readonly status: 403 | 404 | 409 | 410 | 412 | 422 | 429;
+  /** Fields the error body carries beside statusCode, error, message and requestId. */
+  readonly extra: Record<string, unknown> = {};
+}
+
+/** What was asked for is no longer kept (a feed cursor past retention); `extra` says where to resume. */
+export class GoneError extends DomainError {
+  readonly status = 410;
+  constructor(
+    message: string,
+    override readonly extra: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /** The thing (or one of its parents) does not exist, or the caller may not see it. */

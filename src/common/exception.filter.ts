@@ -20,6 +20,7 @@ const REASONS: Record<number, string> = {
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition Failed',
   413: 'Payload Too Large',
   414: 'URI Too Long',
@@ -87,7 +88,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     void reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(errorBody(status, message, request.id));
+      .send({
+        ...errorBody(status, message, request.id),
+        ...(exception instanceof DomainError ? exception.extra : {}),
+      });
   }
 
   private answer(exception: unknown, request: FastifyRequest): [number, string | string[]] {

@@ -42,6 +42,19 @@ export interface AppConfig {
   /** Allowed browser origins (`*` for any); empty: CORS off. */
   corsOrigins: string[];
   metrics: boolean;
+  changes: ChangesConfig;
+}
+
+/** The change feed and its webhooks. */
+export interface ChangesConfig {
+  /** Days a change stays in the feed. */
+  retentionDays: number;
+  /** Hours a failing webhook is retried before it is disabled. */
+  webhookRetryHours: number;
+  /** Whether webhook URLs may be plain http (https only by default). */
+  webhookAllowHttp: boolean;
+  /** Hosts (names or addresses) a webhook may reach although they are loopback, private or link-local. */
+  webhookAllowedHosts: string[];
 }
 
 export interface LimitsConfig {
@@ -214,5 +227,14 @@ export function loadConfig(env: Env = readEnv()): AppConfig {
     trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 1, 36_500),
     corsOrigins: corsOrigins(env),
     metrics: boolean(env, 'METRICS', true),
+    changes: {
+      retentionDays: integer(env, 'CHANGES_RETENTION_DAYS', 30, 1, 36_500),
+      webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 72, 1, 8760),
+      webhookAllowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+      webhookAllowedHosts: (text(env, 'WEBHOOK_ALLOWED_HOSTS') ?? '')
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    },
   };
 }

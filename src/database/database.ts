@@ -126,6 +126,17 @@ export abstract class Database implements Queryable {
   /** Rows of one statement in batches of `batch`, read only as fast as they are consumed (`counted`: a request's). */
   abstract cursor<T>(sql: string, params: unknown[], batch: number, counted?: boolean): AsyncGenerator<T[]>;
 
+  /**
+   * Calls `onMessage` with each payload NOTIFY sends on `channel` (a change committed, say), and
+   * `onReconnect` after a broken listening connection is back (notifications may have been missed
+   * meanwhile). Answers the function that stops listening.
+   */
+  abstract listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
+
   abstract poolStats(): PoolStats;
   abstract close(): Promise<void>;
   protected abstract send<T>(sql: string, params: unknown[], prepared?: boolean): Promise<T[]>;
@@ -222,6 +233,48 @@ export class ServerDatabase extends Database {
     }
   }
 
+  /** LISTEN on a connection of its own (not one of the pool's), opened again after it breaks. */
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>> {
+    let stopped = false;
+    const current: { client: pg.Client | null } = { client: null };
+    const connect = async (): Promise<void> => {
+      while (!stopped) {
+        const next = new pg.Client({
+          ...(this.pool.options as pg.ClientConfig),
+          application_name: 'dreamlake-catalog-listen',
+        });
+        next.on('notification', (message) => onMessage(message.payload ?? ''));
+        next.on('error', () => undefined);
+        try {
+          await next.connect();
+          await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+          if (stopped) {
+            await next.end();
+            return;
+          }
+          current.client = next;
+          next.on('end', () => {
+            current.client = null;
+            if (!stopped) setTimeout(() => void connect().then(onReconnect), 1000).unref();
+          });
+          return;
+        } catch {
+          await next.end().catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+        }
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      await current.client?.end().catch(() => undefined);
+    };
+  }
+
   poolStats(): PoolStats {
     return { size: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
@@ -260,6 +313,14 @@ export class EmbeddedDatabase extends Database {
 
   cursor<T>(): AsyncGenerator<T[]> {
     throw new Error('the embedded engine has no cursors; read in chunks by position');
+  }
+
+  /** PGlite delivers its own NOTIFYs after each statement; its one connection never breaks. */
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    const stop = await this.pglite.listen(channel, onMessage);
+    return async () => {
+      if (!this.pglite.closed) await stop();
+    };
   }
 
   poolStats(): PoolStats {
