@@ -15,6 +15,7 @@ import { NamespacesModule } from './namespaces/namespaces.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { TrashModule } from './trash/trash.module.js';
 import { VersionsModule } from './versions/versions.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Wires the feature modules around the configuration main.ts (or a test) validated. */
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         TrashModule,
         VersionsModule,
         ChangesModule,
+        WebhooksModule,
       ],
     };
   }

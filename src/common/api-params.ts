@@ -32,6 +32,7 @@ const PATH_PARAMS: Record<string, (segmentBefore: string) => ApiParamOptions> = 
     schema: { type: 'string', minLength: 1, maxLength: 255, example: 'bob' },
   }),
   id: () => ({ name: 'id', description: 'Id', schema: { type: 'string', format: 'uuid' } }),
+  deliveryId: () => ({ name: 'deliveryId', description: 'A delivery id', schema: { type: 'string', format: 'uuid' } }),
   ref: () => ({
     name: 'ref',
     description: 'A version: its number, one of its tags, or `latest`',

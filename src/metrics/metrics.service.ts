@@ -29,6 +29,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered; retrying: failed, will retry; failed: given up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookLag = new Gauge({
+    name: 'webhook_lag_changes',
+    help: 'Changes of the feed not yet delivered, summed over the enabled webhooks (as of the last delivery pass)',
+    registers: [this.registry],
+  });
+
   constructor(@Inject(Database) database: Database) {
     collectDefaultMetrics({ register: this.registry });
     const pool = (name: string, help: string, read: (stats: ReturnType<Database['poolStats']>) => number) =>
@@ -46,6 +58,16 @@ export class MetricsService {
     pool('db_pool_waiting', 'Requests waiting for a database connection', (s) => s.waiting);
     // Every limit is listed from the start (at 0), so an alert on its rate has a series to read.
     for (const limit of REFUSAL_LIMITS) this.refusals.inc({ limit }, 0);
+    for (const outcome of ['delivered', 'retrying', 'failed']) this.deliveries.inc({ outcome }, 0);
+  }
+
+  /** Counts a webhook delivery attempt by outcome. */
+  webhookDelivery(outcome: 'delivered' | 'retrying' | 'failed'): void {
+    this.deliveries.inc({ outcome });
+  }
+
+  setWebhookLag(changes: number): void {
+    this.webhookLag.set(changes);
   }
 
   /** Counts one answer; `route` is the route pattern (never the concrete path), `seconds` its duration. */
