@@ -228,6 +228,8 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
         CONSTRAINT fk_webhook_namespace FOREIGN KEY (namespace_id) REFERENCES namespace (id) ON DELETE CASCADE
       )`);
     await q.query(`CREATE INDEX ix_webhook_namespace ON webhook (namespace_id, created_at, id)`);
+    // One webhook per URL in a namespace (a second registration is a 409, not a double delivery).
+    await q.query(`CREATE UNIQUE INDEX uq_webhook_url ON webhook (namespace_id, url)`);
     await q.query(`CREATE INDEX ix_webhook_enabled ON webhook (next_attempt_at) WHERE enabled`);
     await q.query(`
       CREATE TABLE webhook_delivery (

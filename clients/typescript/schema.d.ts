@@ -369,6 +369,294 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dataset's versions, newest first */
+        get: operations["VersionsController_list"];
+        put?: never;
+        /**
+         * Freeze the dataset as it is now (writer): a new version, numbered 1, 2, …
+         * @description Records its collections (names, descriptions, tags, metadata) and their members in order, at one instant, without copying a member: the cost does not grow with the members. `digest` is null until computed, shortly after.
+         */
+        post: operations["VersionsController_freeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A version: the dataset as frozen, its collections with their members
+         * @description A numbered ref answers `Cache-Control: private, max-age=31536000, immutable` once its digest is known (its content never changes); a tag or `latest` answers `no-cache`, with an ETag that changes when the ref moves.
+         */
+        get: operations["VersionsController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a version by its number (admin); refused while it holds a tag. Its number is never given again */
+        delete: operations["VersionsController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{ref}/collections/{collection}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A frozen collection's members in order, by page or by cursor
+         * @description The same two forms as the live member listing; a page costs what a live page costs, at any depth.
+         */
+        get: operations["VersionsController_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{ref}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The manifest of a version, for training loaders: one NDJSON line per member
+         * @description Each line is `{"collection":"…","nodeId":"…"}`; collections by name (bytewise), members in order. Streamed (memory flat at any size). Carries the digest as `Repr-Digest: sha-256=:…:` once known (`digest` is sha256 of these bytes).
+         */
+        get: operations["VersionsController_manifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{a}/diff/{b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two versions (or a version and `working`, the live dataset), per collection
+         * @description Costs what changed between the two, not their size. A renamed collection shows as removed and added.
+         */
+        get: operations["VersionsController_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{a}/diff/{b}/collections/{collection}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member ids of one collection added and removed between two versions (or `working`), by cursor */
+        get: operations["VersionsController_diffMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{n}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give version n the tag (writer); it moves here from any other version of the dataset */
+        put: operations["VersionsController_putTag"];
+        post?: never;
+        /** Take the tag off version n (writer) */
+        delete: operations["VersionsController_deleteTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/projects/{projectSlug}/datasets/{name}/versions/{ref}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the live dataset equal to the version (writer), as new changes
+         * @description Its collections come back into the dataset (from wherever they are: another dataset, the trash, purged) under their frozen names, fields and members in order; the dataset’s other collections become standalone. Costs what changed since the version.
+         */
+        post: operations["VersionsController_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The namespace's change feed (reader): every change exactly once, in commit order
+         * @description Follow `nextCursor` (`after`) to read every change of the namespace exactly once, in the order they committed, even while writers commit out of the order they started in. A page reads at most 10,000 changes to find those of `types` and `project`, so a filtered page may hold fewer than `limit`: keep following `nextCursor`. With `wait` (seconds), a read that finds nothing newer waits for the next change to commit. Changes are kept `CHANGES_RETENTION_DAYS`; a cursor older than that answers 410 with `oldestCursor`.
+         */
+        get: operations["ChangesController_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The namespace's webhooks (admin), oldest first */
+        get: operations["WebhooksController_list"];
+        put?: never;
+        /**
+         * Register a webhook (admin); it is sent the changes committed from now on
+         * @description Each change goes out as a `POST` of its JSON (as the feed shows it) with the Standard Webhooks headers `webhook-id` (the same on every attempt), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with `secret`); in feed order; a 2xx within 10 s is success, anything else is retried with exponential backoff for `WEBHOOK_RETRY_HOURS`, then the webhook is disabled. The secret is shown only here.
+         */
+        post: operations["WebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook (admin) */
+        get: operations["WebhooksController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook and its delivery log (admin) */
+        delete: operations["WebhooksController_remove"];
+        options?: never;
+        head?: never;
+        /** Change its url or types, pause or resume it (admin) */
+        patch: operations["WebhooksController_update"];
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give the webhook a new secret (admin); the old one also signs for 24 hours */
+        post: operations["WebhooksController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed `webhook.ping` now and answer what the receiver said (admin)
+         * @description Nothing is recorded, so a repeat (with or without Idempotency-Key) sends another ping.
+         */
+        post: operations["WebhooksController_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's deliveries, newest first (admin) */
+        get: operations["WebhooksController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{slug}/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a past delivery again, now, with the same webhook-id (admin) */
+        post: operations["WebhooksController_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -425,8 +713,15 @@ export interface components {
             namespacesTruncated: boolean;
         };
         DefaultNamespaceDto: {
+            /**
+             * Format: uuid
+             * @example 4b0c5e8e-2f0a-4c2e-9a57-0d6f1c7b9e21
+             */
+            id: string;
             /** @example alice */
             slug: string;
+            /** @example Alice */
+            name: string;
         };
         AuthMeDto: {
             /**
@@ -1404,6 +1699,523 @@ export interface components {
              * @example training-v2
              */
             name?: string;
+        };
+        /**
+         * @example {
+         *       "message": "The data the Monday grasp model trained on",
+         *       "tags": [
+         *         "production"
+         *       ]
+         *     }
+         */
+        CreateVersionDto: {
+            /**
+             * @description What this version is (at most 1,000 characters)
+             * @example What the Monday model saw
+             */
+            message?: string | null;
+            /**
+             * @description Tags to give it now (at most 20); each must not be held by another version
+             * @example [
+             *       "production"
+             *     ]
+             */
+            tags?: string[];
+        };
+        VersionCollectionSummaryDto: {
+            /** @example front-camera-clips */
+            name: string;
+            /**
+             * @description Members it held when frozen
+             * @example 3
+             */
+            memberCount: number;
+        };
+        VersionDto: {
+            /**
+             * @description 1, 2, … per dataset, never reused
+             * @example 1
+             */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The dataset it froze
+             */
+            datasetId: string;
+            /**
+             * @description The dataset's name when it was frozen
+             * @example training-v2
+             */
+            datasetName: string;
+            /** @example The data the Monday grasp model trained on */
+            message: string | null;
+            /**
+             * @description Tags it holds now
+             * @example [
+             *       "production"
+             *     ]
+             */
+            tags: string[];
+            /**
+             * Format: date-time
+             * @description When it was frozen
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description Who froze it (a token `sub`)
+             * @example alice
+             */
+            createdBy: string;
+            /**
+             * @description Members across its collections
+             * @example 3
+             */
+            memberCount: number;
+            /**
+             * @description Collections it froze
+             * @example 1
+             */
+            collectionCount: number;
+            /** @description Its collections by name (bytewise) */
+            collections: components["schemas"]["VersionCollectionSummaryDto"][];
+            /**
+             * @description sha256 of the manifest bytes; null until computed (shortly after the freeze)
+             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            digest: string | null;
+        };
+        VersionPageDto: {
+            /**
+             * @description This page, from 1
+             * @example 1
+             */
+            page: number;
+            /**
+             * @description Items per page
+             * @example 50
+             */
+            pageSize: number;
+            /**
+             * @description Items in the whole list (exact)
+             * @example 7
+             */
+            total: number;
+            /**
+             * @description ceil(total / pageSize); loop while page < totalPages
+             * @example 1
+             */
+            totalPages: number;
+            /** @description Newest first */
+            versions: components["schemas"]["VersionDto"][];
+        };
+        FrozenCollectionDto: {
+            /**
+             * Format: uuid
+             * @description The collection (it may since have been renamed, moved or deleted)
+             */
+            id: string;
+            /** @example front-camera-clips */
+            name: string;
+            description: string | null;
+            /**
+             * @example [
+             *       "camera"
+             *     ]
+             */
+            tags: string[];
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Node ids in order (left out with members=false)
+             * @example [
+             *       "episode-0001",
+             *       "episode-0002"
+             *     ]
+             */
+            members?: string[];
+            /**
+             * @description Members it held when frozen
+             * @example 2
+             */
+            memberCount: number;
+        };
+        VersionDetailDto: {
+            /**
+             * @description 1, 2, … per dataset, never reused
+             * @example 1
+             */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The dataset it froze
+             */
+            datasetId: string;
+            /**
+             * @description The dataset's name when it was frozen
+             * @example training-v2
+             */
+            datasetName: string;
+            /** @example The data the Monday grasp model trained on */
+            message: string | null;
+            /**
+             * @description Tags it holds now
+             * @example [
+             *       "production"
+             *     ]
+             */
+            tags: string[];
+            /**
+             * Format: date-time
+             * @description When it was frozen
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description Who froze it (a token `sub`)
+             * @example alice
+             */
+            createdBy: string;
+            /**
+             * @description Members across its collections
+             * @example 3
+             */
+            memberCount: number;
+            /**
+             * @description Collections it froze
+             * @example 1
+             */
+            collectionCount: number;
+            /** @description Its collections by name (bytewise), each with its members */
+            collections: components["schemas"]["FrozenCollectionDto"][];
+            /**
+             * @description sha256 of the manifest bytes; null until computed (shortly after the freeze)
+             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            digest: string | null;
+        };
+        DiffCollectionDto: {
+            /** @example front-camera-clips */
+            name: string;
+            /**
+             * @description added: only in `to`; removed: only in `from`; changed: in both, with other members or fields
+             * @enum {string}
+             */
+            change: "added" | "removed" | "changed";
+            /**
+             * @description Members in `to` that are not in `from`
+             * @example 1000
+             */
+            added: number;
+            /**
+             * @description Members in `from` that are not in `to`
+             * @example 12
+             */
+            removed: number;
+        };
+        DiffDto: {
+            /** @example 1 */
+            from: number | "working";
+            /** @example 2 */
+            to: number | "working";
+            /** @description Only the collections that differ, by name (bytewise) */
+            collections: components["schemas"]["DiffCollectionDto"][];
+        };
+        DiffMembersDto: {
+            /**
+             * @description Node ids in `to` and not in `from`
+             * @example [
+             *       "episode-0003"
+             *     ]
+             */
+            added: string[];
+            /**
+             * @description Node ids in `from` and not in `to`
+             * @example [
+             *       "episode-0001"
+             *     ]
+             */
+            removed: string[];
+            /**
+             * @description Pass as `after` for more; null at the end
+             * @example 4812
+             */
+            nextCursor: string | null;
+        };
+        RestoredDatasetDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example training-v2 */
+            name: string;
+            description: string | null;
+            /**
+             * @example [
+             *       "lidar"
+             *     ]
+             */
+            tags: string[];
+            /**
+             * Format: uuid
+             * @description The project it belongs to
+             */
+            projectId: string;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            updatedAt: string;
+            /** @description Its live collections by name, with their member counts */
+            collections: components["schemas"]["VersionCollectionSummaryDto"][];
+        };
+        ChangeTargetDto: {
+            /** @enum {string} */
+            kind: "namespace" | "member" | "project" | "dataset" | "collection" | "version";
+            /** Format: uuid */
+            id: string | null;
+            /** @example front-camera-clips */
+            name: string | null;
+        };
+        ChangeDto: {
+            /**
+             * @description Its place in the feed: pass it as `after` to read what came after it
+             * @example 42
+             */
+            cursor: string;
+            /**
+             * Format: date-time
+             * @description When it was committed
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            at: string;
+            /** @enum {string} */
+            type: "namespace.updated" | "namespace.member.changed" | "project.created" | "project.updated" | "project.deleted" | "project.restored" | "dataset.created" | "dataset.updated" | "dataset.deleted" | "dataset.restored" | "dataset.purged" | "dataset.collections.changed" | "dataset.version.created" | "dataset.version.deleted" | "dataset.tag.moved" | "collection.created" | "collection.updated" | "collection.deleted" | "collection.restored" | "collection.purged" | "collection.members.changed";
+            /**
+             * @description Who made it (a token `sub`); null for the service
+             * @example alice
+             */
+            actor: string | null;
+            /** @description The X-Request-Id of the request that made it */
+            requestId: string | null;
+            /**
+             * @description The project's slug when it happened
+             * @example robotics
+             */
+            project: string | null;
+            target: components["schemas"]["ChangeTargetDto"];
+            /**
+             * @description What changed, by type (see the contract)
+             * @example {
+             *       "added": 1000,
+             *       "removed": 0,
+             *       "total": 5000
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ChangePageDto: {
+            /** @description In commit order */
+            changes: components["schemas"]["ChangeDto"][];
+            /**
+             * @description Pass as `after` for the next page (the same `after` when nothing came)
+             * @example 42
+             */
+            nextCursor: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://203.0.113.10/dreamlake",
+         *       "types": [
+         *         "dataset.tag.moved"
+         *       ],
+         *       "description": "Retrain on production"
+         *     }
+         */
+        CreateWebhookDto: {
+            /**
+             * @description https (http only with WEBHOOK_ALLOW_HTTP)
+             * @example https://203.0.113.10/dreamlake
+             */
+            url: string;
+            /** @description Only changes of these types; empty or left out: all */
+            types?: ("namespace.updated" | "namespace.member.changed" | "project.created" | "project.updated" | "project.deleted" | "project.restored" | "dataset.created" | "dataset.updated" | "dataset.deleted" | "dataset.restored" | "dataset.purged" | "dataset.collections.changed" | "dataset.version.created" | "dataset.version.deleted" | "dataset.tag.moved" | "collection.created" | "collection.updated" | "collection.deleted" | "collection.restored" | "collection.purged" | "collection.members.changed")[];
+            description?: string | null;
+        };
+        CreatedWebhookDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://203.0.113.10/dreamlake */
+            url: string;
+            /**
+             * @description Types delivered; empty: all
+             * @example [
+             *       "dataset.tag.moved"
+             *     ]
+             */
+            types: string[];
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /** @description false: paused, or disabled after failing WEBHOOK_RETRY_HOURS */
+            enabled: boolean;
+            /**
+             * @description The signing secret: shown only here
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://203.0.113.10/dreamlake */
+            url: string;
+            /**
+             * @description Types delivered; empty: all
+             * @example [
+             *       "dataset.tag.moved"
+             *     ]
+             */
+            types: string[];
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /** @description false: paused, or disabled after failing WEBHOOK_RETRY_HOURS */
+            enabled: boolean;
+        };
+        WebhookPageDto: {
+            /**
+             * @description This page, from 1
+             * @example 1
+             */
+            page: number;
+            /**
+             * @description Items per page
+             * @example 50
+             */
+            pageSize: number;
+            /**
+             * @description Items in the whole list (exact)
+             * @example 7
+             */
+            total: number;
+            /**
+             * @description ceil(total / pageSize); loop while page < totalPages
+             * @example 1
+             */
+            totalPages: number;
+            webhooks: components["schemas"]["WebhookDto"][];
+        };
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        UpdateWebhookDto: {
+            /** @example https://203.0.113.10/dreamlake */
+            url?: string;
+            types?: ("namespace.updated" | "namespace.member.changed" | "project.created" | "project.updated" | "project.deleted" | "project.restored" | "dataset.created" | "dataset.updated" | "dataset.deleted" | "dataset.restored" | "dataset.purged" | "dataset.collections.changed" | "dataset.version.created" | "dataset.version.deleted" | "dataset.tag.moved" | "collection.created" | "collection.updated" | "collection.deleted" | "collection.restored" | "collection.purged" | "collection.members.changed")[];
+            /** @description false pauses deliveries; true resumes them (also after it was disabled for failing) */
+            enabled?: boolean;
+        };
+        RotatedSecretDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://203.0.113.10/dreamlake */
+            url: string;
+            /**
+             * @description Types delivered; empty: all
+             * @example [
+             *       "dataset.tag.moved"
+             *     ]
+             */
+            types: string[];
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-04-15T09:30:00.000Z
+             */
+            createdAt: string;
+            /** @description false: paused, or disabled after failing WEBHOOK_RETRY_HOURS */
+            enabled: boolean;
+            /**
+             * @description The signing secret: shown only here
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        PingResultDto: {
+            /** @description Whether the receiver answered 2xx within 10 s */
+            delivered: boolean;
+            /** @example 200 */
+            statusCode: number | null;
+            error: string | null;
+            /** @example 42 */
+            durationMs: number;
+        };
+        DeliveryDto: {
+            /**
+             * Format: uuid
+             * @description Also its webhook-id header
+             */
+            id: string;
+            /**
+             * @description The change delivered (its feed cursor)
+             * @example 42
+             */
+            cursor: string;
+            /** @example dataset.tag.moved */
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @example 1 */
+            attempts: number;
+            /** @example 200 */
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+        };
+        DeliveryPageDto: {
+            /**
+             * @description This page, from 1
+             * @example 1
+             */
+            page: number;
+            /**
+             * @description Items per page
+             * @example 50
+             */
+            pageSize: number;
+            /**
+             * @description Items in the whole list (exact)
+             * @example 7
+             */
+            total: number;
+            /**
+             * @description ceil(total / pageSize); loop while page < totalPages
+             * @example 1
+             */
+            totalPages: number;
+            /** @description Newest first */
+            deliveries: components["schemas"]["DeliveryDto"][];
         };
     };
     responses: {
@@ -4321,6 +5133,1598 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, at most 200 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPageDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_freeze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateVersionDto"];
+            };
+        };
+        responses: {
+            /** @description The new version; Location is its path */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The Idempotency-Key was first used with a different method, path or body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used for a different request (method, path or body); use a new key",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_get: {
+        parameters: {
+            query?: {
+                /** @description false leaves the member lists out (memberCount stays) */
+                members?: boolean;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 with no body while it is current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version: its number, one of its tags, or `latest` */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version with its frozen collections and members (streamed when big) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetailDto"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version: its number, one of its tags, or `latest` */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "Version 1 holds tags 'production'; delete or move them first",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_members: {
+        parameters: {
+            query?: {
+                /** @description Page form: page number, from 1 (1 when left out) */
+                page?: number;
+                /** @description Page form: members per page, at most 200 (50 when left out) */
+                pageSize?: number;
+                /** @description Cursor form: continue after this node id (a previous answer's nextCursor); empty starts at the beginning */
+                after?: string;
+                /** @description Cursor form: members to return, at most 1000 (100 when left out) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version: its number, one of its tags, or `latest` */
+                ref: string;
+                /** @description Collection name (as the version froze it) */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Members as the version froze them */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionMemberPageFormDto"] | components["schemas"]["CollectionMemberCursorFormDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_manifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version: its number, one of its tags, or `latest` */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description NDJSON, one member a line */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"collection":"front-camera-clips","nodeId":"episode-0001"} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_diff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description The version to compare from: a number, a tag or `latest` */
+                a: string;
+                /** @description The version to compare to: a number, a tag, `latest`, or `working` (the live dataset) */
+                b: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collections that differ */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_diffMembers: {
+        parameters: {
+            query?: {
+                /** @description A previous answer’s nextCursor (opaque); left out: from the start */
+                after?: string;
+                /** @description Changes to return, at most 1000 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description The version to compare from: a number, a tag or `latest` */
+                a: string;
+                /** @description The version to compare to: a number, a tag, `latest`, or `working` (the live dataset) */
+                b: string;
+                /** @description Collection name (as the version froze it) */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changed members */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffMembersDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_putTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version number */
+                n: number;
+                /** @description A version tag (not all digits, not latest or working) */
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version as it is now */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Version 1 of dataset 'training-v2' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_deleteTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version number */
+                n: number;
+                /** @description A version tag (not all digits, not latest or working) */
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version as it is now */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Version 1 of dataset 'training-v2' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    VersionsController_restore: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Project slug */
+                projectSlug: string;
+                /** @description Dataset name */
+                name: string;
+                /** @description A version: its number, one of its tags, or `latest` */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live dataset, with the collections it now holds */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoredDatasetDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description The Idempotency-Key was first used with a different method, path or body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used for a different request (method, path or body); use a new key",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ChangesController_feed: {
+        parameters: {
+            query?: {
+                /** @description A previous answer's nextCursor; left out: from the oldest change kept */
+                after?: string;
+                /** @description Changes to return, at most 1000 */
+                limit?: number;
+                /** @description Only these types (comma-separated): namespace.updated, namespace.member.changed, project.created, project.updated, project.deleted, project.restored, dataset.created, dataset.updated, dataset.deleted, dataset.restored, dataset.purged, dataset.collections.changed, dataset.version.created, dataset.version.deleted, dataset.tag.moved, collection.created, collection.updated, collection.deleted, collection.restored, collection.purged, collection.members.changed */
+                types?: string;
+                /** @description Only changes in this project */
+                project?: string;
+                /** @description Seconds to wait for a change when there is none yet (long poll), at most 30 */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePageDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, at most 200 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhooks */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPageDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its signing secret */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The Idempotency-Key was first used with a different method, path or body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used for a different request (method, path or body); use a new key",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The webhook as it is now */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_rotate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook with its new secret (shown only here) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecretDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "A request with this Idempotency-Key is still in progress; retry it shortly",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description The Idempotency-Key was first used with a different method, path or body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used for a different request (method, path or body); use a new key",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver's answer */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingResultDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, at most 200 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPageDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    WebhooksController_redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the first request with a key runs and its answer is kept 24 h for the caller; a retry with the same method, path and body gets it again (with `Idempotent-Replayed: true`) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Namespace slug */
+                slug: string;
+                /** @description Id */
+                id: string;
+                /** @description A delivery id */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, queued */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDto"];
+                };
+            };
+            /** @description Invalid input: `message` lists every problem, one sentence each */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Your role in the namespace is too low for this; the message names the role needed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found: the message names what (a namespace you are not a member of is not found either) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflicts with the current state; the message says what is taken or what stands in the way */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "A request with this Idempotency-Key is still in progress; retry it shortly",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description The Idempotency-Key was first used with a different method, path or body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used for a different request (method, path or body); use a new key",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };

@@ -89,7 +89,7 @@ const NOT_FOUND = {
     'datasetId',
     "Dataset with id '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' not found in project 'acme/robotics'",
   ],
-  version: ['version', "Version '3' not found in dataset 'training-v2' of project 'acme/robotics'"],
+  version: ['version', "Version '1' not found in dataset 'training-v2' of project 'acme/robotics'"],
   versionCollection: [
     'collection in the version',
     "Collection 'front-camera-clips' not found in version 1 of dataset 'training-v2'",

@@ -28,6 +28,10 @@ export const CONSTRAINT_MESSAGES: Record<string, { status: 404 | 409; message: (
     message: (req) =>
       `Dataset ${quote(req.body.name ?? req.params.name)} already exists in project ${quote(projectPath(req))}`,
   },
+  uq_webhook_url: {
+    status: 409,
+    message: (req) => `A webhook for ${quote(req.body.url)} already exists in namespace ${quote(req.params.slug)}`,
+  },
   pk_version_tag: {
     status: 409,
     message: () => 'A tag given is held by another version of this dataset (set meanwhile); nothing was frozen',

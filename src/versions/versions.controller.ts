@@ -219,15 +219,17 @@ export class VersionsController {
     return this.versions.restore(at, ref, key);
   }
 
-  @Delete(':n')
-  @ApiOperation({ summary: 'Delete version n (admin); refused while it holds a tag. Its number is never given again' })
+  @Delete(':ref')
+  @ApiOperation({
+    summary: 'Delete a version by its number (admin); refused while it holds a tag. Its number is never given again',
+  })
   @ApiOkResponse({ type: SuccessDto, description: 'Deleted' })
   @ApiErrors({
     403: forbidden('admin'),
     404: notFound('namespace', 'project', 'dataset', 'version'),
     409: CONFLICT.versionTagged,
   })
-  remove(@At('Dataset') at: NamedAt, @Param('n') n: string): Promise<SuccessDto> {
-    return this.versions.remove(at, n);
+  remove(@At('Dataset') at: NamedAt, @Param('ref') ref: string): Promise<SuccessDto> {
+    return this.versions.remove(at, ref);
   }
 }

@@ -282,18 +282,30 @@ async function* manifestOf(db: Reader, prefix: Sql, found: Sql): AsyncGenerator<
     }
     return;
   }
+  // A version small enough to build at once comes whole in the first statement; a bigger one as a
+  // statement a chunk (the engine without cursors).
+  const small = sql`(SELECT member_count <= ${STREAM_ABOVE}::bigint FROM v)`;
   const first = sql`${prefix}
      SELECT ${head} AS head,
-            (SELECT coalesce(json_agg(json_build_object('namespace_id', fc.namespace_id, 'id', fc.collection_id, 'name', fc.name,
-                      'max_position', fc.max_position::text, 'gen', fc.gen::text)), '[]')
-             FROM ${frozenCollections('v')} fc) AS collections
+            CASE WHEN ${small} THEN
+              (SELECT coalesce(string_agg('{"collection":' || to_json(fc.name::text)::text || ',"nodeId":' || to_json(s.node_id::text)::text || '}' || chr(10), ''
+                                          ORDER BY fc.name COLLATE "C", s.position), '')
+               FROM ${frozenCollections('v')} fc CROSS JOIN LATERAL ${memberRows('fc', frozenSource('fc'), null, null)} s)
+            END AS text,
+            CASE WHEN NOT ${small} THEN
+              (SELECT coalesce(json_agg(json_build_object('namespace_id', fc.namespace_id, 'id', fc.collection_id, 'name', fc.name,
+                        'max_position', fc.max_position::text, 'gen', fc.gen::text)), '[]')
+               FROM ${frozenCollections('v')} fc)
+            END AS collections
      FROM (SELECT 1) one LEFT JOIN v ON true`;
   const [row] = await db.query<{
     head: string;
-    collections: { namespace_id: string; id: string; name: string; max_position: string; gen: string }[];
+    text: string | null;
+    collections: { namespace_id: string; id: string; name: string; max_position: string; gen: string }[] | null;
   }>(first.text, first.values);
   yield { head: JSON.parse(row.head) as { digest: string | null; found: FoundVersion } };
-  for (const c of row.collections) {
+  if (row.text) yield { lines: row.text };
+  for (const c of row.collections ?? []) {
     const text = sql`string_agg('{"collection":' || to_json(${c.name}::text)::text || ',"nodeId":' || to_json(s.node_id::text)::text || '}' || chr(10), '' ORDER BY s.position)`;
     const walk = {
       namespaceId: c.namespace_id,

@@ -30,7 +30,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
-  ['::ffff:0:0', 96], // IPv4-mapped: checked as IPv4 below
   ['64:ff9b::', 96], // NAT64
   ['fc00::', 7], // unique local (fd00:ec2::254, the AWS metadata address, among them)
   ['fe80::', 10], // link-local

@@ -4,6 +4,7 @@ import { NamespaceEntity } from '#src/namespaces/namespace.entity.js';
 /** A namespace's webhook: where changes of the feed are delivered, and how far delivery got. */
 @Entity('webhook')
 @Index('ix_webhook_namespace', ['namespaceId', 'createdAt', 'id'])
+@Index('uq_webhook_url', ['namespaceId', 'url'], { unique: true })
 @Index('ix_webhook_enabled', ['nextAttemptAt'], { where: 'enabled' })
 @ForeignKey(() => NamespaceEntity, ['namespaceId'], ['id'], { name: 'fk_webhook_namespace', onDelete: 'CASCADE' })
 export class WebhookEntity {

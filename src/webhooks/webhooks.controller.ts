@@ -51,7 +51,10 @@ export class WebhooksController {
     400: [BAD_URL],
     403: forbidden('admin'),
     404: notFound('namespace'),
-    409: IDEMPOTENCY.inProgress,
+    409: {
+      taken: "A webhook for 'https://203.0.113.10/dreamlake' already exists in namespace 'acme'",
+      'key in progress': IDEMPOTENCY.inProgress,
+    },
     422: IDEMPOTENCY.reused,
     body: 'json',
   })

@@ -11,13 +11,13 @@ const typesRule = {
 };
 
 @ApiExample({
-  url: 'https://hooks.example.com/dreamlake',
+  url: 'https://203.0.113.10/dreamlake',
   types: ['dataset.tag.moved'],
   description: 'Retrain on production',
 })
 export class CreateWebhookDto {
   @ApiProperty({
-    example: 'https://hooks.example.com/dreamlake',
+    example: 'https://203.0.113.10/dreamlake',
     maxLength: 2048,
     description: 'https (http only with WEBHOOK_ALLOW_HTTP)',
   })
@@ -40,7 +40,7 @@ export class CreateWebhookDto {
 
 @ApiExample({ enabled: true })
 export class UpdateWebhookDto {
-  @ApiPropertyOptional({ example: 'https://hooks.example.com/dreamlake', maxLength: 2048 })
+  @ApiPropertyOptional({ example: 'https://203.0.113.10/dreamlake', maxLength: 2048 })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -61,7 +61,7 @@ export class UpdateWebhookDto {
 
 export class WebhookDto {
   @ApiProperty({ type: String, format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'https://hooks.example.com/dreamlake' }) url: string;
+  @ApiProperty({ example: 'https://203.0.113.10/dreamlake' }) url: string;
   @ApiProperty({ type: [String], example: ['dataset.tag.moved'], description: 'Types delivered; empty: all' })
   types: string[];
   @ApiProperty({ type: String, nullable: true }) description: string | null;
