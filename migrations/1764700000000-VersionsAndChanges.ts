@@ -39,6 +39,9 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX ix_collection_member_restored ON collection_member (namespace_id, collection_id, added_gen) WHERE restored`,
     );
+    // Keyed by node id (a lookup of one can use no other index); walked by position, and by the
+    // generation that removed a row, through partial indexes only those walks can use (their
+    // predicates hold for every row, and only the walks state them: see PlansWithoutStatistics).
     await q.query(`
       CREATE TABLE member_history (
         namespace_id uuid NOT NULL,
@@ -49,15 +52,17 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
         added_gen bigint NOT NULL,
         removed_gen bigint NOT NULL,
         restored boolean NOT NULL DEFAULT false,
-        CONSTRAINT pk_member_history PRIMARY KEY (namespace_id, collection_id, position, added_gen),
-        CONSTRAINT ck_member_history_gens CHECK (removed_gen > added_gen),
+        CONSTRAINT pk_member_history PRIMARY KEY (namespace_id, collection_id, node_id, added_gen),
+        CONSTRAINT ck_member_history_gens CHECK (removed_gen > added_gen AND added_gen >= 0 AND position >= 1),
         CONSTRAINT fk_member_history_collection FOREIGN KEY (namespace_id, collection_id)
           REFERENCES collection (namespace_id, id) ON DELETE CASCADE
       )`);
     await q.query(
-      `CREATE INDEX ix_member_history_removed ON member_history (namespace_id, collection_id, removed_gen)`,
+      `CREATE INDEX ix_member_history_position ON member_history (namespace_id, collection_id, position) WHERE position >= 1`,
     );
-    await q.query(`CREATE INDEX ix_member_history_node ON member_history (namespace_id, collection_id, node_id)`);
+    await q.query(
+      `CREATE INDEX ix_member_history_removed ON member_history (namespace_id, collection_id, removed_gen) WHERE removed_gen >= 1`,
+    );
     await q.query(
       `CREATE INDEX ix_member_history_restored ON member_history (namespace_id, collection_id, added_gen) WHERE restored`,
     );
@@ -95,9 +100,13 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
       CREATE FUNCTION lock_collections(ns uuid, ds uuid, also uuid[]) RETURNS SETOF collection
       LANGUAGE plpgsql VOLATILE AS $$
       BEGIN
+        -- By primary key, from the dataset's index and the ids given (never a scan of the namespace).
         RETURN QUERY
           SELECT * FROM collection c
-          WHERE c.namespace_id = ns AND ((c.dataset_id = ds AND c.deleted_at IS NULL) OR c.id = ANY(also))
+          WHERE c.namespace_id = ns AND c.id IN (
+            SELECT x.id FROM collection x WHERE x.namespace_id = ns AND x.dataset_id = ds AND x.deleted_at IS NULL
+            UNION
+            SELECT unnest(also))
           ORDER BY c.name, c.id
           FOR NO KEY UPDATE;
       END $$`);
@@ -155,7 +164,9 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
         CONSTRAINT fk_version_tag_dataset FOREIGN KEY (namespace_id, dataset_id)
           REFERENCES dataset (namespace_id, id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX ix_version_tag_version ON version_tag (namespace_id, dataset_id, version)`);
+    await q.query(
+      `CREATE INDEX ix_version_tag_version ON version_tag (namespace_id, dataset_id, version) WHERE version >= 1`,
+    );
 
     // ---- the change feed ------------------------------------------------------------------------
     await q.query(`
@@ -176,7 +187,8 @@ export class VersionsAndChanges1764700000000 implements MigrationInterface {
         CONSTRAINT pk_change PRIMARY KEY (namespace_id, id),
         CONSTRAINT fk_change_namespace FOREIGN KEY (namespace_id) REFERENCES namespace (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE UNIQUE INDEX uq_change_cursor ON change (namespace_id, cursor)`);
+    // Partial: the commit stamp finds its row by primary key, and no other index can serve it.
+    await q.query(`CREATE UNIQUE INDEX uq_change_cursor ON change (namespace_id, cursor) WHERE cursor IS NOT NULL`);
     await q.query(`CREATE INDEX ix_change_at ON change (at)`);
     await q.query(`
       CREATE TABLE change_seq (

@@ -127,9 +127,8 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
         }
         // A streamed read has two forms: one statement read through a cursor (a server), or a head
         // and then a statement a chunk (the embedded engine): both are rendered.
-        const streamed = (type.prototype as Record<string, { constructor: { name: string } }>)[method].constructor.name;
-        const forms = streamed === 'AsyncGeneratorFunction' ? [true, false] : [true];
         for (const example of sqlExamples(type.prototype, method)) {
+          const forms = [true, false];
           for (const streams of forms) {
             for (const keyed of example.keyed ? [false, true] : [false]) {
               const db = new Recorder(streams);
@@ -143,7 +142,9 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
                 location: null,
               };
               const result = repository[method](...example.params(f), ...(keyed ? [keep] : []));
-              if (result !== null && typeof result === 'object' && Symbol.asyncIterator in result) {
+              const walks = result !== null && typeof result === 'object' && Symbol.asyncIterator in result;
+              if (!walks && !streams) continue; // not a streamed read: one form only
+              if (walks) {
                 // The recorder answers one empty row: a walk shows its first statements, then ends.
                 const parts = result as AsyncGenerator<unknown>;
                 try {
@@ -183,4 +184,14 @@ export async function catalog(f: Fixture): Promise<Record<string, Statement[]>> 
     throw new Error(`repository methods without @GenerateSql examples (or @NoSql): ${missing.join(', ')}`);
   }
   return out;
+}
+
+/** The statement(s) one repository call sends, with its parameters (the plan test renders its own shapes). */
+export async function render<R extends object>(
+  type: new (db: Database) => R,
+  call: (repository: R) => unknown,
+): Promise<{ sql: string; params: unknown[]; prepared: boolean }[]> {
+  const db = new Recorder(true);
+  await call(new type(db));
+  return db.recorded;
 }

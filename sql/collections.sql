@@ -721,6 +721,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND TRUE
         ORDER BY
           c.created_at DESC,
@@ -782,6 +783,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -885,6 +887,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND TRUE
         ORDER BY
           c.updated_at DESC,
@@ -946,6 +949,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -1051,6 +1055,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND c.name ILIKE $4::text
         ORDER BY
           c.created_at DESC,
@@ -1112,6 +1117,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -1168,6 +1174,7 @@ SELECT
                     pr
                 )
                 AND c.deleted_at IS NULL
+                AND c.version >= 1
                 AND c.name ILIKE $13::text
             )
           )::int AS n
@@ -1231,6 +1238,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND c.tags @> $4::TEXT[]
         ORDER BY
           c.created_at DESC,
@@ -1292,6 +1300,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -1404,6 +1413,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND c.tags @> $4::TEXT[]
         ORDER BY
           c.created_at DESC,
@@ -1465,6 +1475,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -1521,6 +1532,7 @@ SELECT
                     pr
                 )
                 AND c.deleted_at IS NULL
+                AND c.version >= 1
                 AND c.tags @> $13::TEXT[]
             )
           )::int AS n
@@ -1583,6 +1595,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND c.dataset_id = $4::uuid
         ORDER BY
           c.created_at DESC,
@@ -1644,6 +1657,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -1700,6 +1714,7 @@ SELECT
                     pr
                 )
                 AND c.deleted_at IS NULL
+                AND c.version >= 1
                 AND c.dataset_id = $13::uuid
             )
           )::int AS n
@@ -1760,6 +1775,7 @@ WITH
           c.namespace_id = pr.namespace_id
           AND c.project_id = pr.id
           AND c.deleted_at IS NULL
+          AND c.version >= 1
           AND c.dataset_id IS NULL
         ORDER BY
           c.created_at DESC,
@@ -1821,6 +1837,7 @@ SELECT
                         WHERE
                           m.namespace_id = c.namespace_id
                           AND m.collection_id = c.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                         LIMIT
@@ -2016,6 +2033,7 @@ SELECT
                 WHERE
                   m.namespace_id = c.namespace_id
                   AND m.collection_id = c.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
               ) x
@@ -2284,6 +2302,7 @@ FROM
                 WHERE
                   m.namespace_id = c.namespace_id
                   AND m.collection_id = c.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
                 LIMIT
@@ -2320,6 +2339,7 @@ FROM
                 WHERE
                   m.namespace_id = c.namespace_id
                   AND m.collection_id = c.id
+                  AND m.position >= 1
                   AND m.position > chunk.last
                 ORDER BY
                   m.position
@@ -2446,6 +2466,7 @@ FROM
     WHERE
       m.namespace_id = c.namespace_id
       AND m.collection_id = c.id
+      AND m.position >= 1
       AND m.position > $3::bigint
     ORDER BY
       m.position
@@ -2811,6 +2832,7 @@ SELECT
               WHERE
                 m.namespace_id = c.namespace_id
                 AND m.collection_id = c.id
+                AND m.position >= 1
               ORDER BY
                 m.position
             ) x
@@ -3191,6 +3213,7 @@ SELECT
               WHERE
                 m.namespace_id = c.namespace_id
                 AND m.collection_id = c.id
+                AND m.position >= 1
               ORDER BY
                 m.position
             ) x
@@ -3926,22 +3949,35 @@ WITH
     WHERE
       TRUE
   ),
+  ids AS (
+    SELECT DISTINCT
+      u.node_id
+    FROM
+      unnest($6::TEXT[]) AS u (node_id)
+  ),
+  found AS (
+    SELECT
+      f.ctid AS tid
+    FROM
+      ok
+      CROSS JOIN ids
+      CROSS JOIN LATERAL (
+        SELECT
+          m.ctid
+        FROM
+          collection_member m
+        WHERE
+          m.namespace_id = ok.namespace_id
+          AND m.collection_id = ok.id
+          AND m.node_id = ids.node_id
+        LIMIT
+          1
+      ) f
+  ),
   gone AS (
-    DELETE FROM collection_member m
+    DELETE FROM collection_member m USING found f
     WHERE
-      m.namespace_id = (
-        SELECT
-          namespace_id
-        FROM
-          ok
-      )
-      AND m.collection_id = (
-        SELECT
-          id
-        FROM
-          ok
-      )
-      AND m.node_id = ANY ($6::TEXT[])
+      m.ctid = f.tid
     RETURNING
       m.*
   ),
@@ -4163,6 +4199,7 @@ WITH
         WHERE
           m.namespace_id = c.namespace_id
           AND m.collection_id = c.id
+          AND m.position >= 1
         ORDER BY
           m.position
         LIMIT
@@ -4318,6 +4355,7 @@ WITH
         WHERE
           m.namespace_id = c.namespace_id
           AND m.collection_id = c.id
+          AND m.position >= 1
           AND m.position > coalesce(
             (
               SELECT

@@ -388,6 +388,7 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND d.version >= 1
           AND TRUE
         ORDER BY
           d.created_at DESC,
@@ -538,6 +539,7 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND d.version >= 1
           AND TRUE
         ORDER BY
           lower(d.name) COLLATE "C" ASC,
@@ -692,6 +694,7 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND d.version >= 1
           AND d.name ILIKE $4::text
         ORDER BY
           d.created_at DESC,
@@ -796,6 +799,7 @@ SELECT
                     pr
                 )
                 AND d.deleted_at IS NULL
+                AND d.version >= 1
                 AND d.name ILIKE $12::text
             )
           )::int AS n
@@ -858,6 +862,7 @@ WITH
           d.namespace_id = pr.namespace_id
           AND d.project_id = pr.id
           AND d.deleted_at IS NULL
+          AND d.version >= 1
           AND d.tags @> $4::TEXT[]
         ORDER BY
           d.created_at DESC,
@@ -1169,6 +1174,7 @@ SELECT
                           WHERE
                             m.namespace_id = c.namespace_id
                             AND m.collection_id = c.id
+                            AND m.position >= 1
                           ORDER BY
                             m.position
                         ) x
@@ -1356,6 +1362,7 @@ FROM
                     WHERE
                       m.namespace_id = c.namespace_id
                       AND m.collection_id = c.id
+                      AND m.position >= 1
                     ORDER BY
                       m.position
                     LIMIT
@@ -1392,6 +1399,7 @@ FROM
                     WHERE
                       m.namespace_id = c.namespace_id
                       AND m.collection_id = c.id
+                      AND m.position >= 1
                       AND m.position > chunk.last
                     ORDER BY
                       m.position
@@ -1890,14 +1898,13 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "training-v2"
 -- $5 = ["front-camera-clips"]
--- $6 = ["front-camera-clips"]
+-- $6 = ["writer","admin","owner"]
 -- $7 = ["writer","admin","owner"]
--- $8 = ["writer","admin","owner"]
--- $9 = "dataset.collections.changed"
--- $10 = "alice"
--- $11 = "req-0001"
--- $12 = "dataset"
--- $13 = "robotics"
+-- $8 = "dataset.collections.changed"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "dataset"
+-- $12 = "robotics"
 WITH
   ns AS (
     SELECT
@@ -1951,27 +1958,45 @@ WITH
   ),
   found AS (
     SELECT
-      c.namespace_id,
-      c.id,
-      c.name,
-      c.dataset_id
+      c.*
     FROM
-      collection c
-      JOIN t ON c.namespace_id = t.namespace_id
-      AND c.project_id = t.project_id,
-      fresh
+      t
+      CROSS JOIN fresh
+      CROSS JOIN (
+        SELECT
+          name
+        FROM
+          want
+        ORDER BY
+          name
+      ) w
+      CROSS JOIN LATERAL (
+        SELECT
+          c.ctid AS tid,
+          c.namespace_id,
+          c.id,
+          c.name,
+          c.dataset_id
+        FROM
+          collection c
+        WHERE
+          c.namespace_id = t.namespace_id
+          AND c.project_id = t.project_id
+          AND c.name = w.name
+          AND c.deleted_at IS NULL
+        LIMIT
+          1
+        FOR NO KEY UPDATE OF
+          c
+      ) c
     WHERE
-      c.name = ANY ($6::TEXT[])
-      AND c.deleted_at IS NULL
-      AND (
+      (
         SELECT
           role
         FROM
           ns
-      ) = ANY ($7::TEXT[])
+      ) = ANY ($6::TEXT[])
       AND fresh.holds
-    FOR NO KEY UPDATE OF
-      c
   ),
   missing AS (
     SELECT
@@ -2009,7 +2034,7 @@ WITH
           role
         FROM
           ns
-      ) = ANY ($8::TEXT[])
+      ) = ANY ($7::TEXT[])
       AND fresh.holds
       AND NOT EXISTS (
         SELECT
@@ -2034,8 +2059,7 @@ WITH
       t,
       go
     WHERE
-      c.namespace_id = f.namespace_id
-      AND c.id = f.id
+      c.ctid = f.tid
       AND f.dataset_id IS NULL
     RETURNING
       c.id,
@@ -2057,12 +2081,12 @@ WITH
       )
     SELECT
       r.namespace_id,
+      $8::text,
       $9::text,
       $10::text,
-      $11::text,
       r.project_id,
       r.project,
-      $12::text,
+      $11::text,
       r.target_id,
       r.target_name,
       r.data
@@ -2071,7 +2095,7 @@ WITH
         SELECT
           t.namespace_id,
           t.project_id,
-          $13::text AS project,
+          $12::text AS project,
           t.id AS target_id,
           t.name AS target_name,
           jsonb_build_object(
@@ -2187,19 +2211,18 @@ SELECT
 -- $3 = "robotics"
 -- $4 = "training-v2"
 -- $5 = ["front-camera-clips"]
--- $6 = ["front-camera-clips"]
+-- $6 = ["writer","admin","owner"]
 -- $7 = ["writer","admin","owner"]
--- $8 = ["writer","admin","owner"]
--- $9 = "dataset.collections.changed"
--- $10 = "alice"
--- $11 = "req-0001"
--- $12 = "dataset"
--- $13 = "robotics"
--- $14 = "alice"
--- $15 = "retry-7"
--- $16 = "0000000000000000000000000000000000000000000000000000000000000000"
--- $17 = 201
--- $18 = null
+-- $8 = "dataset.collections.changed"
+-- $9 = "alice"
+-- $10 = "req-0001"
+-- $11 = "dataset"
+-- $12 = "robotics"
+-- $13 = "alice"
+-- $14 = "retry-7"
+-- $15 = "0000000000000000000000000000000000000000000000000000000000000000"
+-- $16 = 201
+-- $17 = null
 WITH
   ns AS (
     SELECT
@@ -2253,27 +2276,45 @@ WITH
   ),
   found AS (
     SELECT
-      c.namespace_id,
-      c.id,
-      c.name,
-      c.dataset_id
+      c.*
     FROM
-      collection c
-      JOIN t ON c.namespace_id = t.namespace_id
-      AND c.project_id = t.project_id,
-      fresh
+      t
+      CROSS JOIN fresh
+      CROSS JOIN (
+        SELECT
+          name
+        FROM
+          want
+        ORDER BY
+          name
+      ) w
+      CROSS JOIN LATERAL (
+        SELECT
+          c.ctid AS tid,
+          c.namespace_id,
+          c.id,
+          c.name,
+          c.dataset_id
+        FROM
+          collection c
+        WHERE
+          c.namespace_id = t.namespace_id
+          AND c.project_id = t.project_id
+          AND c.name = w.name
+          AND c.deleted_at IS NULL
+        LIMIT
+          1
+        FOR NO KEY UPDATE OF
+          c
+      ) c
     WHERE
-      c.name = ANY ($6::TEXT[])
-      AND c.deleted_at IS NULL
-      AND (
+      (
         SELECT
           role
         FROM
           ns
-      ) = ANY ($7::TEXT[])
+      ) = ANY ($6::TEXT[])
       AND fresh.holds
-    FOR NO KEY UPDATE OF
-      c
   ),
   missing AS (
     SELECT
@@ -2311,7 +2352,7 @@ WITH
           role
         FROM
           ns
-      ) = ANY ($8::TEXT[])
+      ) = ANY ($7::TEXT[])
       AND fresh.holds
       AND NOT EXISTS (
         SELECT
@@ -2336,8 +2377,7 @@ WITH
       t,
       go
     WHERE
-      c.namespace_id = f.namespace_id
-      AND c.id = f.id
+      c.ctid = f.tid
       AND f.dataset_id IS NULL
     RETURNING
       c.id,
@@ -2359,12 +2399,12 @@ WITH
       )
     SELECT
       r.namespace_id,
+      $8::text,
       $9::text,
       $10::text,
-      $11::text,
       r.project_id,
       r.project,
-      $12::text,
+      $11::text,
       r.target_id,
       r.target_name,
       r.data
@@ -2373,7 +2413,7 @@ WITH
         SELECT
           t.namespace_id,
           t.project_id,
-          $13::text AS project,
+          $12::text AS project,
           t.id AS target_id,
           t.name AS target_name,
           jsonb_build_object(
@@ -2408,12 +2448,12 @@ WITH
     INSERT INTO
       idempotency_key (user_id, key, fingerprint, status, body, location)
     SELECT
+      $13::text,
       $14::text,
       $15::text,
-      $16::text,
-      $17::smallint,
+      $16::smallint,
       b.body,
-      $18::text
+      $17::text
     FROM
       (
         SELECT
@@ -2588,27 +2628,55 @@ WITH
     FROM
       t
   ),
-  removed AS (
-    UPDATE collection c
-    SET
-      dataset_id = NULL,
-      updated_at = now()
+  named AS (
+    SELECT
+      c.tid
     FROM
-      t,
-      fresh
+      t
+      CROSS JOIN fresh
+      CROSS JOIN (
+        SELECT DISTINCT
+          w.name
+        FROM
+          unnest($5::TEXT[]) AS w (name)
+        ORDER BY
+          w.name
+      ) w
+      CROSS JOIN LATERAL (
+        SELECT
+          c.ctid AS tid
+        FROM
+          collection c
+        WHERE
+          c.namespace_id = t.namespace_id
+          AND c.project_id = t.project_id
+          AND c.name = w.name
+          AND c.deleted_at IS NULL
+          AND c.dataset_id = t.id
+        LIMIT
+          1
+      ) c
     WHERE
-      c.namespace_id = t.namespace_id
-      AND c.project_id = t.project_id
-      AND c.dataset_id = t.id
-      AND c.deleted_at IS NULL
-      AND c.name = ANY ($5::TEXT[])
-      AND (
+      (
         SELECT
           role
         FROM
           ns
       ) = ANY ($6::TEXT[])
       AND fresh.holds
+  ),
+  removed AS (
+    UPDATE collection c
+    SET
+      dataset_id = NULL,
+      updated_at = now()
+    FROM
+      named n,
+      t
+    WHERE
+      c.ctid = n.tid
+      AND c.dataset_id = t.id
+      AND c.deleted_at IS NULL
     RETURNING
       c.id,
       c.name

@@ -730,6 +730,7 @@ WITH
           namespace_member m
         WHERE
           m.namespace_id = ns.id
+          AND m.ns_live
         ORDER BY
           m.created_at DESC,
           m.user_id DESC

@@ -373,6 +373,7 @@ WITH
         WHERE
           p.namespace_id = ns.id
           AND p.deleted_at IS NULL
+          AND p.version >= 1
           AND TRUE
         ORDER BY
           p.created_at DESC,
@@ -494,6 +495,7 @@ WITH
         WHERE
           p.namespace_id = ns.id
           AND p.deleted_at IS NULL
+          AND p.version >= 1
           AND (
             p.name ILIKE $3::text
             OR p.slug ILIKE $4::text
@@ -577,6 +579,7 @@ SELECT
                     ns
                 )
                 AND p.deleted_at IS NULL
+                AND p.version >= 1
                 AND (
                   p.name ILIKE $12::text
                   OR p.slug ILIKE $13::text

@@ -916,6 +916,7 @@ SELECT
                 WHERE
                   m.namespace_id = rc.namespace_id
                   AND m.collection_id = rc.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
               ) x
@@ -1412,6 +1413,7 @@ WITH
                         WHERE
                           m.namespace_id = rc.namespace_id
                           AND m.collection_id = rc.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                       ) x
@@ -1543,6 +1545,7 @@ SELECT
                 WHERE
                   m.namespace_id = rc.namespace_id
                   AND m.collection_id = rc.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
               ) x
@@ -1667,14 +1670,19 @@ WITH
         FROM
           ns
       ) = ANY ($7::TEXT[])
-      AND NOT EXISTS (
-        SELECT
-          1
-        FROM
-          version_collection vc
-        WHERE
-          vc.namespace_id = c.namespace_id
-          AND vc.collection_id = c.id
+      AND NOT coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
       )
     RETURNING
       c.namespace_id,
@@ -1697,14 +1705,19 @@ WITH
         FROM
           ns
       ) = ANY ($8::TEXT[])
-      AND EXISTS (
-        SELECT
-          1
-        FROM
-          version_collection vc
-        WHERE
-          vc.namespace_id = c.namespace_id
-          AND vc.collection_id = c.id
+      AND coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
       )
     RETURNING
       c.namespace_id,
@@ -1923,14 +1936,19 @@ WITH
       c.namespace_id = x.namespace_id
       AND c.id = x.id
       AND TRUE
-      AND NOT EXISTS (
-        SELECT
-          1
-        FROM
-          version_collection vc
-        WHERE
-          vc.namespace_id = c.namespace_id
-          AND vc.collection_id = c.id
+      AND NOT coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
       )
     RETURNING
       c.namespace_id,
@@ -1963,14 +1981,19 @@ WITH
       c.namespace_id = x.namespace_id
       AND c.id = x.id
       AND TRUE
-      AND EXISTS (
-        SELECT
-          1
-        FROM
-          version_collection vc
-        WHERE
-          vc.namespace_id = c.namespace_id
-          AND vc.collection_id = c.id
+      AND coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
       )
     RETURNING
       c.namespace_id,

@@ -849,6 +849,7 @@ SELECT
                       g.namespace_id = v.namespace_id
                       AND g.dataset_id = v.dataset_id
                       AND g.version = v.version
+                      AND g.version >= 1
                   ),
                   'createdAt',
                   iso_time (v.created_at),
@@ -1030,6 +1031,7 @@ WITH
           g.namespace_id = r.namespace_id
           AND g.dataset_id = r.dataset_id
           AND g.version = r.version
+          AND g.version >= 1
       ) AS tags,
       (
         '"' || md5(
@@ -1054,6 +1056,7 @@ WITH
                 g.namespace_id = r.namespace_id
                 AND g.dataset_id = r.dataset_id
                 AND g.version = r.version
+                AND g.version >= 1
             )::text
           )
         ) || '"'
@@ -1192,6 +1195,7 @@ SELECT
                                   AND m.collection_id = fc.id
                                   AND m.position <= fc.max_position
                                   AND m.added_gen <= fc.gen
+                                  AND m.position >= 1
                                 ORDER BY
                                   m.position
                               )
@@ -1209,6 +1213,7 @@ SELECT
                                   AND m.position <= fc.max_position
                                   AND m.added_gen <= fc.gen
                                   AND m.removed_gen > fc.gen
+                                  AND m.position >= 1
                                 ORDER BY
                                   m.position
                               )
@@ -1349,6 +1354,7 @@ WITH
           g.namespace_id = r.namespace_id
           AND g.dataset_id = r.dataset_id
           AND g.version = r.version
+          AND g.version >= 1
       ) AS tags,
       (
         '"' || md5(
@@ -1373,6 +1379,7 @@ WITH
                 g.namespace_id = r.namespace_id
                 AND g.dataset_id = r.dataset_id
                 AND g.version = r.version
+                AND g.version >= 1
             )::text
           )
         ) || '"'
@@ -1617,6 +1624,7 @@ SELECT
         g.namespace_id = v.namespace_id
         AND g.dataset_id = v.dataset_id
         AND g.version = v.version
+        AND g.version >= 1
     ),
     'createdAt',
     iso_time (v.created_at),
@@ -1714,6 +1722,7 @@ FROM
                             AND m.collection_id = fc.id
                             AND m.position <= fc.max_position
                             AND m.added_gen <= fc.gen
+                            AND m.position >= 1
                           ORDER BY
                             m.position
                           LIMIT
@@ -1733,6 +1742,7 @@ FROM
                             AND m.position <= fc.max_position
                             AND m.added_gen <= fc.gen
                             AND m.removed_gen > fc.gen
+                            AND m.position >= 1
                           ORDER BY
                             m.position
                           LIMIT
@@ -1784,6 +1794,7 @@ FROM
                             AND m.collection_id = fc.id
                             AND m.position <= fc.max_position
                             AND m.added_gen <= fc.gen
+                            AND m.position >= 1
                             AND m.position > chunk.last
                           ORDER BY
                             m.position
@@ -1804,6 +1815,7 @@ FROM
                             AND m.position <= fc.max_position
                             AND m.added_gen <= fc.gen
                             AND m.removed_gen > fc.gen
+                            AND m.position >= 1
                             AND m.position > chunk.last
                           ORDER BY
                             m.position
@@ -1934,6 +1946,7 @@ SELECT
         g.namespace_id = v.namespace_id
         AND g.dataset_id = v.dataset_id
         AND g.version = v.version
+        AND g.version >= 1
     ),
     'createdAt',
     iso_time (v.created_at),
@@ -1956,11 +1969,7 @@ SELECT
             'namespace_id',
             fc.namespace_id,
             'id',
-            fc.collection_id,
-            'max_position',
-            fc.max_position::text,
-            'gen',
-            fc.gen::text,
+            fc.id,
             'head',
             json_build_object(
               'id',
@@ -1977,7 +1986,11 @@ SELECT
               json_build_array(),
               'memberCount',
               fc.member_count
-            )::text
+            )::text,
+            'max_position',
+            fc.max_position::text,
+            'gen',
+            fc.gen::text
           )
         ),
         '[]'
@@ -2179,6 +2192,7 @@ FROM
                         AND m.collection_id = fc.id
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                       LIMIT
@@ -2198,6 +2212,7 @@ FROM
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
                         AND m.removed_gen > fc.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                       LIMIT
@@ -2248,6 +2263,7 @@ FROM
                         AND m.collection_id = fc.id
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
+                        AND m.position >= 1
                         AND m.position > chunk.last
                       ORDER BY
                         m.position
@@ -2268,6 +2284,7 @@ FROM
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
                         AND m.removed_gen > fc.gen
+                        AND m.position >= 1
                         AND m.position > chunk.last
                       ORDER BY
                         m.position
@@ -2290,6 +2307,257 @@ FROM
     FROM
       chunk
   ) k;
+
+-- VersionsRepository.manifest (embedded)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "training-v2"
+-- $5 = 1
+-- $6 = "1"
+-- $7 = "1"
+-- $8 = 50000
+-- $9 = 50000
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  t AS (
+    SELECT
+      x.*
+    FROM
+      dataset x
+      JOIN pr ON x.namespace_id = pr.namespace_id
+      AND x.project_id = pr.id
+    WHERE
+      x.name = $4::text
+      AND x.deleted_at IS NULL
+  ),
+  v AS (
+    SELECT
+      v.*
+    FROM
+      dataset_version v,
+      t
+    WHERE
+      v.namespace_id = t.namespace_id
+      AND v.dataset_id = t.id
+      AND v.version = coalesce(
+        $5::int,
+        CASE
+          WHEN $6::text = 'latest' THEN (
+            SELECT
+              max(l.version)
+            FROM
+              dataset_version l
+            WHERE
+              l.namespace_id = t.namespace_id
+              AND l.dataset_id = t.id
+          )
+          ELSE (
+            SELECT
+              g.version
+            FROM
+              version_tag g
+            WHERE
+              g.namespace_id = t.namespace_id
+              AND g.dataset_id = t.id
+              AND g.tag = $7::text
+          )
+        END
+      )
+  )
+SELECT
+  json_build_object(
+    'digest',
+    (
+      SELECT
+        digest
+      FROM
+        v
+    ),
+    'found',
+    json_build_object(
+      'role',
+      (
+        SELECT
+          role
+        FROM
+          ns
+      ),
+      'project_found',
+      EXISTS (
+        SELECT
+          1
+        FROM
+          pr
+      ),
+      'target_found',
+      EXISTS (
+        SELECT
+          1
+        FROM
+          t
+      ),
+      'version_found',
+      EXISTS (
+        SELECT
+          1
+        FROM
+          v
+      ),
+      'body',
+      ''
+    )
+  )::text AS head,
+  CASE
+    WHEN (
+      SELECT
+        member_count <= $8::bigint
+      FROM
+        v
+    ) THEN (
+      SELECT
+        coalesce(
+          string_agg(
+            '{"collection":' || to_json(fc.name::text)::text || ',"nodeId":' || to_json(s.node_id::text)::text || '}' || chr(10),
+            ''
+            ORDER BY
+              fc.name COLLATE "C",
+              s.position
+          ),
+          ''
+        )
+      FROM
+        (
+          SELECT
+            vc.*,
+            vc.collection_id AS id
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = v.namespace_id
+            AND vc.dataset_id = v.dataset_id
+            AND vc.version = v.version
+          ORDER BY
+            vc.name COLLATE "C"
+        ) fc
+        CROSS JOIN LATERAL (
+          SELECT
+            m.node_id,
+            m.position,
+            m.added_at
+          FROM
+            (
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = fc.namespace_id
+                  AND m.collection_id = fc.id
+                  AND m.position <= fc.max_position
+                  AND m.added_gen <= fc.gen
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              )
+              UNION ALL
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  member_history m
+                WHERE
+                  m.namespace_id = fc.namespace_id
+                  AND m.collection_id = fc.id
+                  AND m.position <= fc.max_position
+                  AND m.added_gen <= fc.gen
+                  AND m.removed_gen > fc.gen
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              )
+            ) m
+          ORDER BY
+            m.position
+        ) s
+    )
+  END AS text,
+  CASE
+    WHEN NOT (
+      SELECT
+        member_count <= $9::bigint
+      FROM
+        v
+    ) THEN (
+      SELECT
+        coalesce(
+          json_agg(
+            json_build_object(
+              'namespace_id',
+              fc.namespace_id,
+              'id',
+              fc.collection_id,
+              'name',
+              fc.name,
+              'max_position',
+              fc.max_position::text,
+              'gen',
+              fc.gen::text
+            )
+          ),
+          '[]'
+        )
+      FROM
+        (
+          SELECT
+            vc.*,
+            vc.collection_id AS id
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = v.namespace_id
+            AND vc.dataset_id = v.dataset_id
+            AND vc.version = v.version
+          ORDER BY
+            vc.name COLLATE "C"
+        ) fc
+    )
+  END AS collections
+FROM
+  (
+    SELECT
+      1
+  ) one
+  LEFT JOIN v ON TRUE;
 
 -- VersionsRepository.manifestByKey
 -- $1 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
@@ -2387,6 +2655,7 @@ FROM
                         AND m.collection_id = fc.id
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                       LIMIT
@@ -2406,6 +2675,7 @@ FROM
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
                         AND m.removed_gen > fc.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                       LIMIT
@@ -2456,6 +2726,7 @@ FROM
                         AND m.collection_id = fc.id
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
+                        AND m.position >= 1
                         AND m.position > chunk.last
                       ORDER BY
                         m.position
@@ -2476,6 +2747,7 @@ FROM
                         AND m.position <= fc.max_position
                         AND m.added_gen <= fc.gen
                         AND m.removed_gen > fc.gen
+                        AND m.position >= 1
                         AND m.position > chunk.last
                       ORDER BY
                         m.position
@@ -2498,6 +2770,174 @@ FROM
     FROM
       chunk
   ) k;
+
+-- VersionsRepository.manifestByKey (embedded)
+-- $1 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+-- $2 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+-- $3 = 1
+-- $4 = 50000
+-- $5 = 50000
+WITH
+  v AS (
+    SELECT
+      v.*
+    FROM
+      dataset_version v
+    WHERE
+      v.namespace_id = $1::uuid
+      AND v.dataset_id = $2::uuid
+      AND v.version = $3::int
+  )
+SELECT
+  json_build_object(
+    'digest',
+    (
+      SELECT
+        digest
+      FROM
+        v
+    ),
+    'found',
+    json_build_object(
+      'role',
+      'reader',
+      'version_found',
+      EXISTS (
+        SELECT
+          1
+        FROM
+          v
+      ),
+      'body',
+      ''
+    )
+  )::text AS head,
+  CASE
+    WHEN (
+      SELECT
+        member_count <= $4::bigint
+      FROM
+        v
+    ) THEN (
+      SELECT
+        coalesce(
+          string_agg(
+            '{"collection":' || to_json(fc.name::text)::text || ',"nodeId":' || to_json(s.node_id::text)::text || '}' || chr(10),
+            ''
+            ORDER BY
+              fc.name COLLATE "C",
+              s.position
+          ),
+          ''
+        )
+      FROM
+        (
+          SELECT
+            vc.*,
+            vc.collection_id AS id
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = v.namespace_id
+            AND vc.dataset_id = v.dataset_id
+            AND vc.version = v.version
+          ORDER BY
+            vc.name COLLATE "C"
+        ) fc
+        CROSS JOIN LATERAL (
+          SELECT
+            m.node_id,
+            m.position,
+            m.added_at
+          FROM
+            (
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = fc.namespace_id
+                  AND m.collection_id = fc.id
+                  AND m.position <= fc.max_position
+                  AND m.added_gen <= fc.gen
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              )
+              UNION ALL
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  member_history m
+                WHERE
+                  m.namespace_id = fc.namespace_id
+                  AND m.collection_id = fc.id
+                  AND m.position <= fc.max_position
+                  AND m.added_gen <= fc.gen
+                  AND m.removed_gen > fc.gen
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              )
+            ) m
+          ORDER BY
+            m.position
+        ) s
+    )
+  END AS text,
+  CASE
+    WHEN NOT (
+      SELECT
+        member_count <= $5::bigint
+      FROM
+        v
+    ) THEN (
+      SELECT
+        coalesce(
+          json_agg(
+            json_build_object(
+              'namespace_id',
+              fc.namespace_id,
+              'id',
+              fc.collection_id,
+              'name',
+              fc.name,
+              'max_position',
+              fc.max_position::text,
+              'gen',
+              fc.gen::text
+            )
+          ),
+          '[]'
+        )
+      FROM
+        (
+          SELECT
+            vc.*,
+            vc.collection_id AS id
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = v.namespace_id
+            AND vc.dataset_id = v.dataset_id
+            AND vc.version = v.version
+          ORDER BY
+            vc.name COLLATE "C"
+        ) fc
+    )
+  END AS collections
+FROM
+  (
+    SELECT
+      1
+  ) one
+  LEFT JOIN v ON TRUE;
 
 -- VersionsRepository.listMembersPage
 -- prepared: sent under a name, its generic plan reused
@@ -2630,6 +3070,7 @@ WITH
                 AND m.collection_id = fc.id
                 AND m.position <= fc.max_position
                 AND m.added_gen <= fc.gen
+                AND m.position >= 1
               ORDER BY
                 m.position
               LIMIT
@@ -2649,6 +3090,7 @@ WITH
                 AND m.position <= fc.max_position
                 AND m.added_gen <= fc.gen
                 AND m.removed_gen > fc.gen
+                AND m.position >= 1
               ORDER BY
                 m.position
               LIMIT
@@ -2905,6 +3347,7 @@ WITH
                 AND m.collection_id = fc.id
                 AND m.position <= fc.max_position
                 AND m.added_gen <= fc.gen
+                AND m.position >= 1
                 AND m.position > coalesce(
                   (
                     SELECT
@@ -2933,6 +3376,7 @@ WITH
                 AND m.position <= fc.max_position
                 AND m.added_gen <= fc.gen
                 AND m.removed_gen > fc.gen
+                AND m.position >= 1
                 AND m.position > coalesce(
                   (
                     SELECT
@@ -3275,14 +3719,15 @@ WITH
                       WHERE
                         m.namespace_id = a.namespace_id
                         AND m.collection_id = a.id
+                        AND m.position >= 1
                         AND m.position > a.max_position
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3291,10 +3736,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3304,7 +3751,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3326,10 +3776,10 @@ WITH
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3338,10 +3788,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3351,7 +3803,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3367,15 +3822,16 @@ WITH
                       WHERE
                         m.namespace_id = a.namespace_id
                         AND m.collection_id = a.id
+                        AND m.removed_gen >= 1
                         AND m.removed_gen > a.gen
                         AND m.removed_gen <= b.gen
                         AND m.added_gen <= a.gen
                         AND m.position <= a.max_position
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3384,10 +3840,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= b.max_position
                               AND added_gen <= b.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3397,7 +3855,10 @@ WITH
                               AND position <= b.max_position
                               AND added_gen <= b.gen
                               AND removed_gen > b.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3413,15 +3874,16 @@ WITH
                       WHERE
                         m.namespace_id = a.namespace_id
                         AND m.collection_id = a.id
+                        AND m.position >= 1
                         AND m.position > a.max_position
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
                         AND m.removed_gen > b.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3430,10 +3892,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3443,7 +3907,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3466,10 +3933,10 @@ WITH
                         AND m.added_gen <= b.gen
                         AND m.removed_gen > b.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3478,10 +3945,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3491,7 +3960,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3527,14 +3999,15 @@ WITH
                       WHERE
                         m.namespace_id = b.namespace_id
                         AND m.collection_id = b.id
+                        AND m.position >= 1
                         AND m.position > b.max_position
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3543,10 +4016,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= b.max_position
                               AND added_gen <= b.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3556,7 +4031,10 @@ WITH
                               AND position <= b.max_position
                               AND added_gen <= b.gen
                               AND removed_gen > b.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3578,10 +4056,10 @@ WITH
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3590,10 +4068,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= b.max_position
                               AND added_gen <= b.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3603,7 +4083,10 @@ WITH
                               AND position <= b.max_position
                               AND added_gen <= b.gen
                               AND removed_gen > b.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3619,15 +4102,16 @@ WITH
                       WHERE
                         m.namespace_id = b.namespace_id
                         AND m.collection_id = b.id
+                        AND m.removed_gen >= 1
                         AND m.removed_gen > b.gen
                         AND m.removed_gen <= a.gen
                         AND m.added_gen <= b.gen
                         AND m.position <= b.max_position
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3636,10 +4120,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3649,7 +4135,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3665,15 +4154,16 @@ WITH
                       WHERE
                         m.namespace_id = b.namespace_id
                         AND m.collection_id = b.id
+                        AND m.position >= 1
                         AND m.position > b.max_position
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3682,10 +4172,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= b.max_position
                               AND added_gen <= b.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3695,7 +4187,10 @@ WITH
                               AND position <= b.max_position
                               AND added_gen <= b.gen
                               AND removed_gen > b.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3718,10 +4213,10 @@ WITH
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -3730,10 +4225,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= b.max_position
                               AND added_gen <= b.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -3743,7 +4240,10 @@ WITH
                               AND position <= b.max_position
                               AND added_gen <= b.gen
                               AND removed_gen > b.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -3790,6 +4290,7 @@ WITH
                                 AND m.collection_id = b.id
                                 AND m.position <= b.max_position
                                 AND m.added_gen <= b.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -3807,6 +4308,7 @@ WITH
                                 AND m.position <= b.max_position
                                 AND m.added_gen <= b.gen
                                 AND m.removed_gen > b.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -3816,10 +4318,10 @@ WITH
                       ) m
                     WHERE
                       TRUE
-                      AND NOT (
-                        EXISTS (
+                      AND NOT coalesce(
+                        (
                           SELECT
-                            1
+                            TRUE
                           FROM
                             collection_member
                           WHERE
@@ -3828,10 +4330,12 @@ WITH
                             AND node_id = m.node_id
                             AND position <= a.max_position
                             AND added_gen <= a.gen
-                        )
-                        OR EXISTS (
-                          SELECT
+                          LIMIT
                             1
+                        ),
+                        (
+                          SELECT
+                            TRUE
                           FROM
                             member_history
                           WHERE
@@ -3841,7 +4345,10 @@ WITH
                             AND position <= a.max_position
                             AND added_gen <= a.gen
                             AND removed_gen > a.gen
-                        )
+                          LIMIT
+                            1
+                        ),
+                        FALSE
                       )
                     ORDER BY
                       m.position
@@ -3876,6 +4383,7 @@ WITH
                                 AND m.collection_id = a.id
                                 AND m.position <= a.max_position
                                 AND m.added_gen <= a.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -3893,6 +4401,7 @@ WITH
                                 AND m.position <= a.max_position
                                 AND m.added_gen <= a.gen
                                 AND m.removed_gen > a.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -3902,10 +4411,10 @@ WITH
                       ) m
                     WHERE
                       TRUE
-                      AND NOT (
-                        EXISTS (
+                      AND NOT coalesce(
+                        (
                           SELECT
-                            1
+                            TRUE
                           FROM
                             collection_member
                           WHERE
@@ -3914,10 +4423,12 @@ WITH
                             AND node_id = m.node_id
                             AND position <= b.max_position
                             AND added_gen <= b.gen
-                        )
-                        OR EXISTS (
-                          SELECT
+                          LIMIT
                             1
+                        ),
+                        (
+                          SELECT
+                            TRUE
                           FROM
                             member_history
                           WHERE
@@ -3927,7 +4438,10 @@ WITH
                             AND position <= b.max_position
                             AND added_gen <= b.gen
                             AND removed_gen > b.gen
-                        )
+                          LIMIT
+                            1
+                        ),
+                        FALSE
                       )
                     ORDER BY
                       m.position
@@ -4208,13 +4722,14 @@ WITH
                       WHERE
                         m.namespace_id = a.namespace_id
                         AND m.collection_id = a.id
+                        AND m.position >= 1
                         AND m.position > a.max_position
                         AND TRUE
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -4223,10 +4738,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -4236,7 +4753,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -4257,10 +4777,10 @@ WITH
                         AND m.position <= a.max_position
                         AND TRUE
                         AND TRUE
-                        AND NOT (
-                          EXISTS (
+                        AND NOT coalesce(
+                          (
                             SELECT
-                              1
+                              TRUE
                             FROM
                               collection_member
                             WHERE
@@ -4269,10 +4789,12 @@ WITH
                               AND node_id = m.node_id
                               AND position <= a.max_position
                               AND added_gen <= a.gen
-                          )
-                          OR EXISTS (
-                            SELECT
+                            LIMIT
                               1
+                          ),
+                          (
+                            SELECT
+                              TRUE
                             FROM
                               member_history
                             WHERE
@@ -4282,7 +4804,10 @@ WITH
                               AND position <= a.max_position
                               AND added_gen <= a.gen
                               AND removed_gen > a.gen
-                          )
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -4298,19 +4823,25 @@ WITH
                       WHERE
                         m.namespace_id = a.namespace_id
                         AND m.collection_id = a.id
+                        AND m.removed_gen >= 1
                         AND m.removed_gen > a.gen
                         AND m.added_gen <= a.gen
                         AND m.position <= a.max_position
                         AND TRUE
-                        AND NOT EXISTS (
-                          SELECT
-                            1
-                          FROM
-                            collection_member
-                          WHERE
-                            namespace_id = a.namespace_id
-                            AND collection_id = a.id
-                            AND node_id = m.node_id
+                        AND NOT coalesce(
+                          (
+                            SELECT
+                              TRUE
+                            FROM
+                              collection_member
+                            WHERE
+                              namespace_id = a.namespace_id
+                              AND collection_id = a.id
+                              AND node_id = m.node_id
+                            LIMIT
+                              1
+                          ),
+                          FALSE
                         )
                       ORDER BY
                         m.position
@@ -4348,15 +4879,16 @@ WITH
                         WHERE
                           m.namespace_id = b.namespace_id
                           AND m.collection_id = b.id
+                          AND m.position >= 1
                         ORDER BY
                           m.position
                       ) m
                     WHERE
                       TRUE
-                      AND NOT (
-                        EXISTS (
+                      AND NOT coalesce(
+                        (
                           SELECT
-                            1
+                            TRUE
                           FROM
                             collection_member
                           WHERE
@@ -4365,10 +4897,12 @@ WITH
                             AND node_id = m.node_id
                             AND position <= a.max_position
                             AND added_gen <= a.gen
-                        )
-                        OR EXISTS (
-                          SELECT
+                          LIMIT
                             1
+                        ),
+                        (
+                          SELECT
+                            TRUE
                           FROM
                             member_history
                           WHERE
@@ -4378,7 +4912,10 @@ WITH
                             AND position <= a.max_position
                             AND added_gen <= a.gen
                             AND removed_gen > a.gen
-                        )
+                          LIMIT
+                            1
+                        ),
+                        FALSE
                       )
                     ORDER BY
                       m.position
@@ -4413,6 +4950,7 @@ WITH
                                 AND m.collection_id = a.id
                                 AND m.position <= a.max_position
                                 AND m.added_gen <= a.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -4430,6 +4968,7 @@ WITH
                                 AND m.position <= a.max_position
                                 AND m.added_gen <= a.gen
                                 AND m.removed_gen > a.gen
+                                AND m.position >= 1
                               ORDER BY
                                 m.position
                             )
@@ -4439,15 +4978,20 @@ WITH
                       ) m
                     WHERE
                       TRUE
-                      AND NOT EXISTS (
-                        SELECT
-                          1
-                        FROM
-                          collection_member
-                        WHERE
-                          namespace_id = b.namespace_id
-                          AND collection_id = b.id
-                          AND node_id = m.node_id
+                      AND NOT coalesce(
+                        (
+                          SELECT
+                            TRUE
+                          FROM
+                            collection_member
+                          WHERE
+                            namespace_id = b.namespace_id
+                            AND collection_id = b.id
+                            AND node_id = m.node_id
+                          LIMIT
+                            1
+                        ),
+                        FALSE
                       )
                     ORDER BY
                       m.position
@@ -4754,14 +5298,15 @@ WITH
               WHERE
                 m.namespace_id = a.namespace_id
                 AND m.collection_id = a.id
+                AND m.position >= 1
                 AND m.position > a.max_position
                 AND m.position <= b.max_position
                 AND m.added_gen <= b.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -4770,10 +5315,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -4783,7 +5330,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -4807,10 +5357,10 @@ WITH
                 AND m.position <= b.max_position
                 AND m.added_gen <= b.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -4819,10 +5369,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -4832,7 +5384,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -4850,15 +5405,16 @@ WITH
               WHERE
                 m.namespace_id = a.namespace_id
                 AND m.collection_id = a.id
+                AND m.removed_gen >= 1
                 AND m.removed_gen > a.gen
                 AND m.removed_gen <= b.gen
                 AND m.added_gen <= a.gen
                 AND m.position <= a.max_position
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -4867,10 +5423,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= b.max_position
                       AND added_gen <= b.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -4880,7 +5438,10 @@ WITH
                       AND position <= b.max_position
                       AND added_gen <= b.gen
                       AND removed_gen > b.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -4898,15 +5459,16 @@ WITH
               WHERE
                 m.namespace_id = a.namespace_id
                 AND m.collection_id = a.id
+                AND m.position >= 1
                 AND m.position > a.max_position
                 AND m.position <= b.max_position
                 AND m.added_gen <= b.gen
                 AND m.removed_gen > b.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -4915,10 +5477,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -4928,7 +5492,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -4953,10 +5520,10 @@ WITH
                 AND m.added_gen <= b.gen
                 AND m.removed_gen > b.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -4965,10 +5532,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -4978,7 +5547,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5008,14 +5580,15 @@ WITH
               WHERE
                 m.namespace_id = b.namespace_id
                 AND m.collection_id = b.id
+                AND m.position >= 1
                 AND m.position > b.max_position
                 AND m.position <= a.max_position
                 AND m.added_gen <= a.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5024,10 +5597,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= b.max_position
                       AND added_gen <= b.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5037,7 +5612,10 @@ WITH
                       AND position <= b.max_position
                       AND added_gen <= b.gen
                       AND removed_gen > b.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5061,10 +5639,10 @@ WITH
                 AND m.position <= a.max_position
                 AND m.added_gen <= a.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5073,10 +5651,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= b.max_position
                       AND added_gen <= b.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5086,7 +5666,10 @@ WITH
                       AND position <= b.max_position
                       AND added_gen <= b.gen
                       AND removed_gen > b.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5104,15 +5687,16 @@ WITH
               WHERE
                 m.namespace_id = b.namespace_id
                 AND m.collection_id = b.id
+                AND m.removed_gen >= 1
                 AND m.removed_gen > b.gen
                 AND m.removed_gen <= a.gen
                 AND m.added_gen <= b.gen
                 AND m.position <= b.max_position
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5121,10 +5705,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5134,7 +5720,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5152,15 +5741,16 @@ WITH
               WHERE
                 m.namespace_id = b.namespace_id
                 AND m.collection_id = b.id
+                AND m.position >= 1
                 AND m.position > b.max_position
                 AND m.position <= a.max_position
                 AND m.added_gen <= a.gen
                 AND m.removed_gen > a.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5169,10 +5759,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= b.max_position
                       AND added_gen <= b.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5182,7 +5774,10 @@ WITH
                       AND position <= b.max_position
                       AND added_gen <= b.gen
                       AND removed_gen > b.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5207,10 +5802,10 @@ WITH
                 AND m.added_gen <= a.gen
                 AND m.removed_gen > a.gen
                 AND TRUE
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5219,10 +5814,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= b.max_position
                       AND added_gen <= b.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5232,7 +5829,10 @@ WITH
                       AND position <= b.max_position
                       AND added_gen <= b.gen
                       AND removed_gen > b.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5273,6 +5873,7 @@ WITH
                         AND m.collection_id = b.id
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5290,6 +5891,7 @@ WITH
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
                         AND m.removed_gen > b.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5342,6 +5944,7 @@ WITH
                         AND m.collection_id = a.id
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5359,6 +5962,7 @@ WITH
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5412,6 +6016,7 @@ WITH
                         AND m.collection_id = b.id
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5429,6 +6034,7 @@ WITH
                         AND m.position <= b.max_position
                         AND m.added_gen <= b.gen
                         AND m.removed_gen > b.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5438,10 +6044,10 @@ WITH
               ) m
             WHERE
               TRUE
-              AND NOT (
-                EXISTS (
+              AND NOT coalesce(
+                (
                   SELECT
-                    1
+                    TRUE
                   FROM
                     collection_member
                   WHERE
@@ -5450,10 +6056,12 @@ WITH
                     AND node_id = m.node_id
                     AND position <= a.max_position
                     AND added_gen <= a.gen
-                )
-                OR EXISTS (
-                  SELECT
+                  LIMIT
                     1
+                ),
+                (
+                  SELECT
+                    TRUE
                   FROM
                     member_history
                   WHERE
@@ -5463,7 +6071,10 @@ WITH
                     AND position <= a.max_position
                     AND added_gen <= a.gen
                     AND removed_gen > a.gen
-                )
+                  LIMIT
+                    1
+                ),
+                FALSE
               )
             ORDER BY
               m.position
@@ -5503,6 +6114,7 @@ WITH
                         AND m.collection_id = a.id
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5520,6 +6132,7 @@ WITH
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -5529,10 +6142,10 @@ WITH
               ) m
             WHERE
               TRUE
-              AND NOT (
-                EXISTS (
+              AND NOT coalesce(
+                (
                   SELECT
-                    1
+                    TRUE
                   FROM
                     collection_member
                   WHERE
@@ -5541,10 +6154,12 @@ WITH
                     AND node_id = m.node_id
                     AND position <= b.max_position
                     AND added_gen <= b.gen
-                )
-                OR EXISTS (
-                  SELECT
+                  LIMIT
                     1
+                ),
+                (
+                  SELECT
+                    TRUE
                   FROM
                     member_history
                   WHERE
@@ -5554,7 +6169,10 @@ WITH
                     AND position <= b.max_position
                     AND added_gen <= b.gen
                     AND removed_gen > b.gen
-                )
+                  LIMIT
+                    1
+                ),
+                FALSE
               )
             ORDER BY
               m.position
@@ -5890,6 +6508,7 @@ WITH
               WHERE
                 m.namespace_id = a.namespace_id
                 AND m.collection_id = a.id
+                AND m.position >= 1
                 AND m.position > a.max_position
                 AND TRUE
                 AND (
@@ -5899,10 +6518,10 @@ WITH
                     AND m.position > $16::bigint
                   )
                 )
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5911,10 +6530,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5924,7 +6545,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5953,10 +6577,10 @@ WITH
                     AND m.position > $23::bigint
                   )
                 )
-                AND NOT (
-                  EXISTS (
+                AND NOT coalesce(
+                  (
                     SELECT
-                      1
+                      TRUE
                     FROM
                       collection_member
                     WHERE
@@ -5965,10 +6589,12 @@ WITH
                       AND node_id = m.node_id
                       AND position <= a.max_position
                       AND added_gen <= a.gen
-                  )
-                  OR EXISTS (
-                    SELECT
+                    LIMIT
                       1
+                  ),
+                  (
+                    SELECT
+                      TRUE
                     FROM
                       member_history
                     WHERE
@@ -5978,7 +6604,10 @@ WITH
                       AND position <= a.max_position
                       AND added_gen <= a.gen
                       AND removed_gen > a.gen
-                  )
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -5996,6 +6625,7 @@ WITH
               WHERE
                 m.namespace_id = a.namespace_id
                 AND m.collection_id = a.id
+                AND m.removed_gen >= 1
                 AND m.removed_gen > a.gen
                 AND m.added_gen <= a.gen
                 AND m.position <= a.max_position
@@ -6006,15 +6636,20 @@ WITH
                     AND m.position > $30::bigint
                   )
                 )
-                AND NOT EXISTS (
-                  SELECT
-                    1
-                  FROM
-                    collection_member
-                  WHERE
-                    namespace_id = a.namespace_id
-                    AND collection_id = a.id
-                    AND node_id = m.node_id
+                AND NOT coalesce(
+                  (
+                    SELECT
+                      TRUE
+                    FROM
+                      collection_member
+                    WHERE
+                      namespace_id = a.namespace_id
+                      AND collection_id = a.id
+                      AND node_id = m.node_id
+                    LIMIT
+                      1
+                  ),
+                  FALSE
                 )
               ORDER BY
                 m.position
@@ -6045,6 +6680,7 @@ WITH
                 WHERE
                   m.namespace_id = b.namespace_id
                   AND m.collection_id = b.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
               ) m
@@ -6099,6 +6735,7 @@ WITH
                         AND m.collection_id = a.id
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -6116,6 +6753,7 @@ WITH
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -6166,6 +6804,7 @@ WITH
                 WHERE
                   m.namespace_id = b.namespace_id
                   AND m.collection_id = b.id
+                  AND m.position >= 1
                 ORDER BY
                   m.position
               ) m
@@ -6177,10 +6816,10 @@ WITH
                   AND m.position > $51::bigint
                 )
               )
-              AND NOT (
-                EXISTS (
+              AND NOT coalesce(
+                (
                   SELECT
-                    1
+                    TRUE
                   FROM
                     collection_member
                   WHERE
@@ -6189,10 +6828,12 @@ WITH
                     AND node_id = m.node_id
                     AND position <= a.max_position
                     AND added_gen <= a.gen
-                )
-                OR EXISTS (
-                  SELECT
+                  LIMIT
                     1
+                ),
+                (
+                  SELECT
+                    TRUE
                   FROM
                     member_history
                   WHERE
@@ -6202,7 +6843,10 @@ WITH
                     AND position <= a.max_position
                     AND added_gen <= a.gen
                     AND removed_gen > a.gen
-                )
+                  LIMIT
+                    1
+                ),
+                FALSE
               )
             ORDER BY
               m.position
@@ -6242,6 +6886,7 @@ WITH
                         AND m.collection_id = a.id
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -6259,6 +6904,7 @@ WITH
                         AND m.position <= a.max_position
                         AND m.added_gen <= a.gen
                         AND m.removed_gen > a.gen
+                        AND m.position >= 1
                       ORDER BY
                         m.position
                     )
@@ -6274,15 +6920,20 @@ WITH
                   AND m.position > $58::bigint
                 )
               )
-              AND NOT EXISTS (
-                SELECT
-                  1
-                FROM
-                  collection_member
-                WHERE
-                  namespace_id = b.namespace_id
-                  AND collection_id = b.id
-                  AND node_id = m.node_id
+              AND NOT coalesce(
+                (
+                  SELECT
+                    TRUE
+                  FROM
+                    collection_member
+                  WHERE
+                    namespace_id = b.namespace_id
+                    AND collection_id = b.id
+                    AND node_id = m.node_id
+                  LIMIT
+                    1
+                ),
+                FALSE
               )
             ORDER BY
               m.position
@@ -6510,6 +7161,7 @@ WITH
           g.namespace_id = r.namespace_id
           AND g.dataset_id = r.dataset_id
           AND g.version = r.version
+          AND g.version >= 1
           AND g.tag <> $8::text
       ) AS others,
       (
@@ -6535,6 +7187,7 @@ WITH
                 g.namespace_id = r.namespace_id
                 AND g.dataset_id = r.dataset_id
                 AND g.version = r.version
+                AND g.version >= 1
             )::text
           )
         ) || '"'
@@ -6894,6 +7547,7 @@ WITH
                 g.namespace_id = r.namespace_id
                 AND g.dataset_id = r.dataset_id
                 AND g.version = r.version
+                AND g.version >= 1
             )::text
           )
         ) || '"'
@@ -7036,6 +7690,7 @@ SELECT
                 g.namespace_id = v.namespace_id
                 AND g.dataset_id = v.dataset_id
                 AND g.version = v.version
+                AND g.version >= 1
                 AND g.tag <> $17::text
             )::text
           )
@@ -7073,6 +7728,7 @@ SELECT
             g.namespace_id = v.namespace_id
             AND g.dataset_id = v.dataset_id
             AND g.version = v.version
+            AND g.version >= 1
             AND g.tag <> $18::text
         ),
         'createdAt',
@@ -7214,6 +7870,7 @@ WITH
       g.namespace_id = v.namespace_id
       AND g.dataset_id = v.dataset_id
       AND g.version = v.version
+      AND g.version >= 1
   ),
   gone AS (
     DELETE FROM dataset_version d USING v
@@ -7479,24 +8136,33 @@ WITH
       x.name
     FROM
       vcs x
-      JOIN collection o ON o.namespace_id = x.namespace_id
-      AND o.project_id = (
-        SELECT
-          project_id
-        FROM
-          t
-      )
-      AND o.name = x.name
-      AND o.deleted_at IS NULL
-      AND o.id <> x.collection_id
     WHERE
-      NOT EXISTS (
+      (
         SELECT
-          1
+          TRUE
         FROM
-          vcs y
+          collection o
         WHERE
-          y.collection_id = o.id
+          o.namespace_id = x.namespace_id
+          AND o.project_id = (
+            SELECT
+              project_id
+            FROM
+              t
+          )
+          AND o.name = x.name
+          AND o.deleted_at IS NULL
+          AND o.id <> x.collection_id
+          AND o.id <> ALL (
+            ARRAY(
+              SELECT
+                collection_id
+              FROM
+                vcs
+            )
+          )
+        LIMIT
+          1
       )
   ),
   go AS (
@@ -7537,6 +8203,7 @@ WITH
     WHERE
       m.namespace_id = x.namespace_id
       AND m.collection_id = x.collection_id
+      AND m.position >= 1
       AND m.position > x.max_position
     RETURNING
       m.*,
@@ -7616,6 +8283,7 @@ WITH
       x
       JOIN member_history h ON h.namespace_id = x.namespace_id
       AND h.collection_id = x.collection_id
+      AND h.removed_gen >= 1
       AND h.removed_gen > x.gen
     WHERE
       h.added_gen <= x.gen
@@ -8169,24 +8837,33 @@ WITH
       x.name
     FROM
       vcs x
-      JOIN collection o ON o.namespace_id = x.namespace_id
-      AND o.project_id = (
-        SELECT
-          project_id
-        FROM
-          t
-      )
-      AND o.name = x.name
-      AND o.deleted_at IS NULL
-      AND o.id <> x.collection_id
     WHERE
-      NOT EXISTS (
+      (
         SELECT
-          1
+          TRUE
         FROM
-          vcs y
+          collection o
         WHERE
-          y.collection_id = o.id
+          o.namespace_id = x.namespace_id
+          AND o.project_id = (
+            SELECT
+              project_id
+            FROM
+              t
+          )
+          AND o.name = x.name
+          AND o.deleted_at IS NULL
+          AND o.id <> x.collection_id
+          AND o.id <> ALL (
+            ARRAY(
+              SELECT
+                collection_id
+              FROM
+                vcs
+            )
+          )
+        LIMIT
+          1
       )
   ),
   go AS (
@@ -8227,6 +8904,7 @@ WITH
     WHERE
       m.namespace_id = x.namespace_id
       AND m.collection_id = x.collection_id
+      AND m.position >= 1
       AND m.position > x.max_position
     RETURNING
       m.*,
@@ -8306,6 +8984,7 @@ WITH
       x
       JOIN member_history h ON h.namespace_id = x.namespace_id
       AND h.collection_id = x.collection_id
+      AND h.removed_gen >= 1
       AND h.removed_gen > x.gen
     WHERE
       h.added_gen <= x.gen

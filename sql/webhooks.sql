@@ -1400,14 +1400,16 @@ WHERE
         x.lease_until IS NULL
         OR x.lease_until < $4::timestamptz
       )
-      AND EXISTS (
+      AND (
         SELECT
-          1
+          TRUE
         FROM
           change c
         WHERE
           c.namespace_id = x.namespace_id
           AND c.cursor > x.cursor
+        LIMIT
+          1
       )
     ORDER BY
       x.next_attempt_at NULLS FIRST

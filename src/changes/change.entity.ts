@@ -3,7 +3,7 @@ import { NamespaceEntity } from '#src/namespaces/namespace.entity.js';
 
 /** One change of the feed: written by the statement that makes it, its cursor given at commit. */
 @Entity('change')
-@Index('uq_change_cursor', ['namespaceId', 'cursor'], { unique: true })
+@Index('uq_change_cursor', ['namespaceId', 'cursor'], { unique: true, where: 'cursor IS NOT NULL' })
 @Index('ix_change_at', ['at'])
 @ForeignKey(() => NamespaceEntity, ['namespaceId'], ['id'], { name: 'fk_change_namespace', onDelete: 'CASCADE' })
 export class ChangeEntity {

@@ -2,12 +2,12 @@ import {
   BadRequestException,
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { GoneError } from '../common/errors.js';
 import { settle, type Place } from '../common/outcome.js';
+import { Periodic } from '../common/periodic.js';
 import { RawJson } from '../common/raw-json.js';
 import type { NamespaceAt } from '../common/target.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -23,8 +23,7 @@ const PURGE_BATCH = 1000;
 /** The change feed of a namespace (readers): gap-free, in commit order, replayable while kept. */
 @Injectable()
 export class ChangesService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Changes');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly purges = new Periodic('Changes', PURGE_EVERY_MS, () => this.purgeExpired());
 
   constructor(
     private readonly changes: ChangesRepository,
@@ -76,22 +75,18 @@ export class ChangesService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
+    this.purges.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.purges.stop();
   }
 
-  /** Purges the changes older than CHANGES_RETENTION_DAYS, a batch per statement. */
+  /** Purges the changes older than CHANGES_RETENTION_DAYS, a batch per statement; how many went. */
   async purgeExpired(): Promise<number> {
     let purged = 0;
-    try {
-      for (let batch = PURGE_BATCH; batch === PURGE_BATCH; purged += batch) {
-        batch = await this.changes.purgeExpired(this.config.changes.retentionDays, PURGE_BATCH);
-      }
-    } catch (error) {
-      this.logger.warn(`purging expired changes failed: ${(error as Error).message}`);
+    for (let batch = PURGE_BATCH; batch === PURGE_BATCH; purged += batch) {
+      batch = await this.changes.purgeExpired(this.config.changes.retentionDays, PURGE_BATCH);
     }
     return purged;
   }

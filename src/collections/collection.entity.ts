@@ -89,7 +89,12 @@ export class CollectionEntity {
 
 /** One node id in a collection, with its insertion position. */
 @Entity('collection_member')
-@Index('uq_collection_member_position', ['namespaceId', 'collectionId', 'position'], { unique: true })
+// Partial on a condition every row meets and only walks by position state (migration PlansWithoutStatistics).
+@Index('uq_collection_member_position', ['namespaceId', 'collectionId', 'position'], {
+  unique: true,
+  where: 'position >= 1',
+})
+@Check('ck_collection_member_position', 'position >= 1')
 @Index('ix_collection_member_restored', ['namespaceId', 'collectionId', 'addedGen'], { where: 'restored' })
 @ForeignKey(() => CollectionEntity, ['namespaceId', 'collectionId'], ['namespaceId', 'id'], {
   name: 'fk_collection_member_collection',
@@ -122,9 +127,9 @@ export class CollectionMemberEntity {
 
 /** A removed member that a version still sees, with the generations that added and removed it. */
 @Entity('member_history')
-@Check('ck_member_history_gens', 'removed_gen > added_gen')
-@Index('ix_member_history_removed', ['namespaceId', 'collectionId', 'removedGen'])
-@Index('ix_member_history_node', ['namespaceId', 'collectionId', 'nodeId'])
+@Check('ck_member_history_gens', 'removed_gen > added_gen AND added_gen >= 0 AND position >= 1')
+@Index('ix_member_history_position', ['namespaceId', 'collectionId', 'position'], { where: 'position >= 1' })
+@Index('ix_member_history_removed', ['namespaceId', 'collectionId', 'removedGen'], { where: 'removed_gen >= 1' })
 @Index('ix_member_history_restored', ['namespaceId', 'collectionId', 'addedGen'], { where: 'restored' })
 @ForeignKey(() => CollectionEntity, ['namespaceId', 'collectionId'], ['namespaceId', 'id'], {
   name: 'fk_member_history_collection',
@@ -137,10 +142,10 @@ export class MemberHistoryEntity {
   @PrimaryColumn({ name: 'collection_id', type: 'uuid', primaryKeyConstraintName: 'pk_member_history' })
   collectionId: string;
 
-  @Column({ name: 'node_id', type: 'varchar', length: 128 })
+  @PrimaryColumn({ name: 'node_id', type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_member_history' })
   nodeId: string;
 
-  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_member_history' })
+  @Column({ type: 'bigint' })
   position: string;
 
   @Column({ name: 'added_at', type: 'timestamptz' })

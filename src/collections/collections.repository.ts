@@ -20,7 +20,15 @@ import {
   jsonOf,
 } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
-import { inProject, projectScope, roleAllows, softDeleteTarget, taggedTotal, targetScope } from '../database/scope.js';
+import {
+  inProject,
+  listed,
+  projectScope,
+  roleAllows,
+  softDeleteTarget,
+  taggedTotal,
+  targetScope,
+} from '../database/scope.js';
 import {
   and,
   ifMatchHolds,
@@ -204,7 +212,7 @@ export class CollectionsRepository {
     const total = oneTag
       ? taggedTotal(scope, 'collection', query.tag![0])
       : counted
-        ? sql`(SELECT count(*) FROM collection c WHERE ${inProject(scope, 'c')} AND c.deleted_at IS NULL AND ${filtered})`
+        ? sql`(SELECT count(*) FROM collection c WHERE ${inProject(scope, 'c')} AND ${listed('c')} AND ${filtered})`
         : sql`(SELECT ${counter} FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     const item = jsonOf<CollectionListItemDto>({
       ...collectionFields('c', { first: EMBEDDED_MEMBERS }),
@@ -215,7 +223,7 @@ export class CollectionsRepository {
        page AS (
          SELECT c.* FROM pr CROSS JOIN LATERAL (
            SELECT c.* FROM collection c
-           WHERE c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND c.deleted_at IS NULL AND ${filtered}
+           WHERE c.namespace_id = pr.namespace_id AND c.project_id = pr.id AND ${listed('c')} AND ${filtered}
            ORDER BY ${order} ${pageWindow(query)}
          ) c
        )
@@ -398,9 +406,10 @@ export class CollectionsRepository {
   }
 
   /**
-   * Removes the ids that are present: one DELETE whose index condition is `node_id = ANY(ids)` on
-   * the collection's primary key (a probe per id, whatever the statistics say; never a scan of the
-   * collection). A removed member some version still sees moves to member_history.
+   * Removes the ids that are present: a primary-key probe per id (a LATERAL … LIMIT 1, which the
+   * planner cannot turn into a scan of the collection, whatever the statistics say), then the rows
+   * found deleted by their addresses (a TID scan each). O(ids · log N). A removed member some
+   * version still sees moves to member_history.
    */
   @GenerateSql({ params: (f) => [named(f), batch(f), 'writer', null], scaled: true })
   removeMembers(at: NamedAt, ids: string[], needs: Role, ifMatch: string[] | null): Promise<Found> {
@@ -408,10 +417,16 @@ export class CollectionsRepository {
     return this.db.one(
       sql`WITH ${scope.with},
        ${lockedCollection(roleAllows(scope, needs), ifMatch)},
+       ids AS (SELECT DISTINCT u.node_id FROM unnest(${ids}::text[]) AS u(node_id)),
+       found AS (
+         SELECT f.ctid AS tid FROM ok CROSS JOIN ids CROSS JOIN LATERAL (
+           SELECT m.ctid FROM collection_member m
+           WHERE m.namespace_id = ok.namespace_id AND m.collection_id = ok.id AND m.node_id = ids.node_id
+           LIMIT 1
+         ) f
+       ),
        gone AS (
-         DELETE FROM collection_member m
-         WHERE m.namespace_id = (SELECT namespace_id FROM ok) AND m.collection_id = (SELECT id FROM ok)
-           AND m.node_id = ANY(${ids}::text[])
+         DELETE FROM collection_member m USING found f WHERE m.ctid = f.tid
          RETURNING m.*
        ),
        archived AS (
@@ -448,7 +463,7 @@ export class CollectionsRepository {
        page AS (
          SELECT m.* FROM c CROSS JOIN LATERAL (
            SELECT m.node_id, m.added_at, m.position FROM collection_member m
-           WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id
+           WHERE m.namespace_id = c.namespace_id AND m.collection_id = c.id AND m.position >= 1
            ORDER BY m.position ${pageWindow(page)}
          ) m
        )

@@ -93,6 +93,3 @@ export function ApiPathParams(): ClassDecorator {
     return target;
   };
 }
-
-/** The earlier name, for controllers under `:slug/projects/:projectSlug`: now documents every path parameter. */
-export const ApiProjectParams = ApiPathParams;

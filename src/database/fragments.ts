@@ -1,7 +1,8 @@
 import type { CollectionDto } from '../collections/dto/collection.dto.js';
 import type { DatasetDto } from '../datasets/dto/dataset.dto.js';
-import type { Queryable } from './database.js';
-import { col, etag, int, iso, jsonObject, sql, type Sql } from './sql.js';
+import type { StreamPart } from '../common/json-stream.js';
+import type { Database, Queryable } from './database.js';
+import { col, etag, ident, int, iso, jsonObject, sql, type Sql } from './sql.js';
 
 /*
  * JSON shapes of the contract built in SQL, shared by the features whose answers embed them
@@ -40,7 +41,8 @@ export const LIVE: MemberSource = { kind: 'live' };
  * position order, at most `limit` (null: all). Each part walks a position index.
  */
 export function memberRows(c: string, source: MemberSource, after: Sql | null, limit: Sql | null): Sql {
-  const from = after === null ? sql`` : sql`AND m.position > ${after}`;
+  // `position >= 1` (every row's) lets the walk take the position index, which a lookup by id cannot.
+  const from = after === null ? sql`AND m.position >= 1` : sql`AND m.position >= 1 AND m.position > ${after}`;
   const cap = limit === null ? sql`` : sql`LIMIT ${limit}`;
   const key = sql`m.namespace_id = ${col(c, 'namespace_id')} AND m.collection_id = ${col(c, 'id')}`;
   if (source.kind === 'live') {
@@ -182,3 +184,76 @@ export async function* memberIdChunks(db: Queryable, walk: MemberWalk): AsyncGen
 
 /** The collection list item's embedded members: the first 100, and whether there are more. */
 export const EMBEDDED_MEMBERS = 100;
+
+/** A document streamed with its collections: a dataset's GET, a version's. */
+export interface NestedStream {
+  /** `WITH …` defining the CTE (`from`) that holds the document's one row. */
+  prefix: Sql;
+  from: string;
+  /** The document's JSON text with an empty `collections` array, from `from`. */
+  head: Sql;
+  /** Its collections in order, as a subquery whose rows (alias `alias`) have namespace_id and id. */
+  collections: Sql;
+  alias: string;
+  /** A collection's JSON text with an empty `members` array, from `alias`. */
+  collectionHead: Sql;
+  /** How a collection's members are seen; frozen collections carry max_position and gen. */
+  source: MemberSource;
+}
+
+/**
+ * The parts of a big document in order: its head, then for each collection its head and its ids in
+ * chunks. On a server one statement read through a cursor; on the embedded engine the heads in one
+ * statement, then a statement per chunk by position.
+ */
+export async function* streamNested(db: Database, s: NestedStream): AsyncGenerator<StreamPart> {
+  const c = s.alias;
+  if (db.streams) {
+    const rows = db.stream<{ kind: 'dataset' | 'collection' | 'ids'; text: string }>(
+      sql`${s.prefix}
+       SELECT 'dataset' AS kind, ${s.head} AS text FROM ${ident(s.from)}
+       UNION ALL
+       SELECT x.kind, x.text FROM ${ident(s.from)} CROSS JOIN LATERAL ${s.collections} ${ident(c)} CROSS JOIN LATERAL (
+         SELECT 'collection' AS kind, ${s.collectionHead} AS text
+         UNION ALL
+         SELECT 'ids', k.ids FROM ${memberChunks(c, MEMBER_CHUNK, s.source)} k
+       ) x`,
+      4,
+    );
+    for await (const batch of rows) {
+      for (const row of batch) {
+        yield row.kind === 'dataset'
+          ? { dataset: row.text }
+          : row.kind === 'collection'
+            ? { collection: row.text }
+            : { ids: row.text };
+      }
+    }
+    return;
+  }
+  const frozen = s.source.kind === 'frozen';
+  const first = sql`${s.prefix}
+     SELECT ${s.head} AS head,
+            (SELECT coalesce(json_agg(json_build_object('namespace_id', ${col(c, 'namespace_id')}, 'id', ${col(c, 'id')},
+                      'head', ${s.collectionHead}${
+                        frozen
+                          ? sql`, 'max_position', ${col(c, 'max_position')}::text, 'gen', ${col(c, 'gen')}::text`
+                          : sql``
+                      })), '[]')
+             FROM ${s.collections} ${ident(c)}) AS collections
+     FROM ${ident(s.from)}`;
+  const [found] = await db.query<{
+    head: string;
+    collections: { namespace_id: string; id: string; head: string; max_position?: string; gen?: string }[];
+  }>(first.text, first.values);
+  if (!found) return;
+  yield { dataset: found.head };
+  for (const collection of found.collections) {
+    yield { collection: collection.head };
+    const walk: MemberWalk = { namespaceId: collection.namespace_id, collectionId: collection.id };
+    if (collection.max_position !== undefined && collection.gen !== undefined) {
+      walk.frozen = { maxPosition: collection.max_position, gen: collection.gen };
+    }
+    for await (const ids of memberIdChunks(db, walk)) yield { ids };
+  }
+}

@@ -122,6 +122,13 @@ export function targetScope(
 export const roleAllows = (scope: Scope<'ns'>, needs: Role): Sql =>
   sql`(SELECT role FROM ${'me' in scope.ctes ? sql`me` : sql`ns`}) = ANY(${rolesFrom(needs)}::text[])`;
 
+/**
+ * Row `alias` is live, stated as the list indexes' predicate: `version >= 1` holds for every row, but
+ * only lists state it, so a lookup by key cannot take a list index (migration PlansWithoutStatistics).
+ */
+export const listed = (alias: string): Sql =>
+  sql`${col(alias, 'deleted_at')} IS NULL AND ${col(alias, 'version')} >= 1`;
+
 /** Whether row `alias` belongs to the scope's project, by the project's key read from `pr`. */
 export const inProject = (_scope: Scope<'pr'>, alias: string): Sql =>
   sql`${col(alias, 'namespace_id')} = (SELECT namespace_id FROM pr) AND ${col(alias, 'project_id')} = (SELECT id FROM pr)`;

@@ -3,7 +3,8 @@ import { ProjectEntity } from '#src/projects/project.entity.js';
 
 /** A named group of collections in a project. The schema mirrors migrations/; the repository uses SQL. */
 @Entity('dataset')
-@Unique('uq_dataset_project_id', ['namespaceId', 'projectId', 'id'])
+// Led by the id, so a lookup by (namespace, project, name) cannot take it (migration PlansWithoutStatistics).
+@Unique('uq_dataset_project_id', ['id', 'namespaceId', 'projectId'])
 @Index('uq_dataset_name', ['namespaceId', 'projectId', 'name'], { unique: true, where: 'deleted_at IS NULL' })
 @ForeignKey(() => ProjectEntity, ['namespaceId', 'projectId'], ['namespaceId', 'id'], { name: 'fk_dataset_project' })
 // Sort, trigram, tag and trash indexes of migrations/, which TypeORM cannot describe.

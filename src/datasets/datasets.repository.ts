@@ -11,14 +11,21 @@ import {
   datasetEtag,
   datasetJson,
   jsonOf,
-  MEMBER_CHUNK,
-  memberChunks,
-  memberIdChunks,
   STREAM_ABOVE,
   datasetFields,
+  streamNested,
+  LIVE,
 } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
-import { inProject, projectScope, roleAllows, softDeleteTarget, taggedTotal, targetScope } from '../database/scope.js';
+import {
+  inProject,
+  listed,
+  projectScope,
+  roleAllows,
+  softDeleteTarget,
+  taggedTotal,
+  targetScope,
+} from '../database/scope.js';
 import {
   and,
   col,
@@ -130,14 +137,14 @@ export class DatasetsRepository {
     const total = oneTag
       ? taggedTotal(scope, 'dataset', query.tag![0])
       : query.q || query.tag?.length
-        ? sql`(SELECT count(*) FROM dataset d WHERE ${inProject(scope, 'd')} AND d.deleted_at IS NULL AND ${filtered})`
+        ? sql`(SELECT count(*) FROM dataset d WHERE ${inProject(scope, 'd')} AND ${listed('d')} AND ${filtered})`
         : sql`(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     return this.db.one(
       sql`WITH ${scope.with},
        page AS (
          SELECT d.* FROM pr CROSS JOIN LATERAL (
            SELECT d.* FROM dataset d
-           WHERE d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND d.deleted_at IS NULL AND ${filtered}
+           WHERE d.namespace_id = pr.namespace_id AND d.project_id = pr.id AND ${listed('d')} AND ${filtered}
            ORDER BY ${order} ${pageWindow(query)}
          ) d
        )
@@ -181,53 +188,18 @@ export class DatasetsRepository {
    * the embedded engine the heads, then a statement per chunk by position.
    */
   @GenerateSql({ params: (f) => [named(f)] })
-  async *streamCollections(at: NamedAt): AsyncGenerator<StreamPart> {
+  streamCollections(at: NamedAt): AsyncGenerator<StreamPart> {
     const scope = targetScope(at, 'dataset');
-    const datasetHead = sql`${jsonOf<DatasetDetailDto>({ ...datasetFields('d'), collections: sql`json_build_array()` })}::text`;
-    const collectionHead = sql`${collectionJson('c', { empty: true })}::text`;
-    const target = sql`WITH ${scope.with},
-       d AS (SELECT d.* FROM dataset d JOIN t ON d.namespace_id = t.namespace_id AND d.id = t.id)`;
-    if (this.db.streams) {
-      const rows = this.db.stream<{ kind: 'dataset' | 'collection' | 'ids'; text: string }>(
-        sql`${target}
-         SELECT 'dataset' AS kind, ${datasetHead} AS text FROM d
-         UNION ALL
-         SELECT x.kind, x.text FROM d CROSS JOIN LATERAL ${collectionsOf('d')} c CROSS JOIN LATERAL (
-           SELECT 'collection' AS kind, ${collectionHead} AS text
-           UNION ALL
-           SELECT 'ids', k.ids FROM ${memberChunks('c', MEMBER_CHUNK)} k
-         ) x`,
-        4,
-      );
-      for await (const batch of rows) {
-        for (const row of batch)
-          yield row.kind === 'dataset'
-            ? { dataset: row.text }
-            : row.kind === 'collection'
-              ? { collection: row.text }
-              : { ids: row.text };
-      }
-      return;
-    }
-    const first = sql`${target}
-       SELECT ${datasetHead} AS head,
-              (SELECT coalesce(json_agg(json_build_object('namespace_id', c.namespace_id, 'id', c.id, 'head', ${collectionHead})), '[]')
-               FROM ${collectionsOf('d')} c) AS collections
-       FROM d`;
-    const [found] = await this.db.query<{
-      head: string;
-      collections: { namespace_id: string; id: string; head: string }[];
-    }>(first.text, first.values);
-    if (!found) return;
-    yield { dataset: found.head };
-    for (const collection of found.collections) {
-      yield { collection: collection.head };
-      for await (const ids of memberIdChunks(this.db, {
-        namespaceId: collection.namespace_id,
-        collectionId: collection.id,
-      }))
-        yield { ids };
-    }
+    return streamNested(this.db, {
+      prefix: sql`WITH ${scope.with},
+       d AS (SELECT d.* FROM dataset d JOIN t ON d.namespace_id = t.namespace_id AND d.id = t.id)`,
+      from: 'd',
+      head: sql`${jsonOf<DatasetDetailDto>({ ...datasetFields('d'), collections: sql`json_build_array()` })}::text`,
+      collections: collectionsOf('d'),
+      alias: 'c',
+      collectionHead: sql`${collectionJson('c', { empty: true })}::text`,
+      source: LIVE,
+    });
   }
 
   /**
@@ -290,8 +262,8 @@ export class DatasetsRepository {
   /**
    * Attaches the named collections, all or nothing: nothing changes when one is missing or belongs
    * to another dataset, or when `ifMatch` is not the dataset's current tag. The dataset is
-   * share-locked (no concurrent delete) and the named collections locked, so the checks see their
-   * latest state.
+   * share-locked (no concurrent delete) and the named collections locked (a probe by name each, in
+   * name order), so the checks see their latest state. O(names · log N).
    */
   @GenerateSql({ params: (f) => [named(f), [f.collection], 'writer', null], scaled: true, keyed: true })
   link(at: NamedAt, collections: string[], needs: Role, ifMatch: string[] | null, keep?: Keep): Promise<Linked> {
@@ -305,10 +277,13 @@ export class DatasetsRepository {
        fresh AS (SELECT ${ifMatchHolds(datasetEtag('t'), ifMatch)} AS holds FROM t),
        want AS (SELECT DISTINCT w.name FROM unnest(${collections}::text[]) AS w(name)),
        found AS (
-         SELECT c.namespace_id, c.id, c.name, c.dataset_id
-         FROM collection c JOIN t ON c.namespace_id = t.namespace_id AND c.project_id = t.project_id, fresh
-         WHERE c.name = ANY(${collections}::text[]) AND c.deleted_at IS NULL AND ${roleAllows(scope, needs)} AND fresh.holds
-         FOR NO KEY UPDATE OF c
+         SELECT c.* FROM t CROSS JOIN fresh CROSS JOIN (SELECT name FROM want ORDER BY name) w CROSS JOIN LATERAL (
+           SELECT c.ctid AS tid, c.namespace_id, c.id, c.name, c.dataset_id FROM collection c
+           WHERE c.namespace_id = t.namespace_id AND c.project_id = t.project_id AND c.name = w.name AND c.deleted_at IS NULL
+           LIMIT 1
+           FOR NO KEY UPDATE OF c
+         ) c
+         WHERE ${roleAllows(scope, needs)} AND fresh.holds
        ),
        missing AS (SELECT w.name FROM want w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.name = w.name)),
        taken AS (SELECT f.name FROM found f, t WHERE f.dataset_id IS NOT NULL AND f.dataset_id <> t.id),
@@ -320,7 +295,7 @@ export class DatasetsRepository {
        added AS (
          UPDATE collection c SET dataset_id = t.id, updated_at = now()
          FROM found f, t, go
-         WHERE c.namespace_id = f.namespace_id AND c.id = f.id AND f.dataset_id IS NULL
+         WHERE c.ctid = f.tid AND f.dataset_id IS NULL
          RETURNING c.id, c.name
        ),
        ${recordChange(
@@ -340,7 +315,7 @@ export class DatasetsRepository {
     );
   }
 
-  /** Detaches the named collections that are in the dataset; other names are ignored. */
+  /** Detaches the named collections that are in the dataset (a probe by name each); other names are ignored. */
   @GenerateSql({ params: (f) => [named(f), [f.collection], 'writer', null], scaled: true })
   unlink(
     at: NamedAt,
@@ -352,11 +327,21 @@ export class DatasetsRepository {
     return this.db.one(
       sql`WITH ${scope.with},
        fresh AS (SELECT ${ifMatchHolds(datasetEtag('t'), ifMatch)} AS holds FROM t),
+       named AS (
+         SELECT c.tid FROM t CROSS JOIN fresh
+         CROSS JOIN (SELECT DISTINCT w.name FROM unnest(${collections}::text[]) AS w(name) ORDER BY w.name) w
+         CROSS JOIN LATERAL (
+           SELECT c.ctid AS tid FROM collection c
+           WHERE c.namespace_id = t.namespace_id AND c.project_id = t.project_id AND c.name = w.name AND c.deleted_at IS NULL
+             AND c.dataset_id = t.id
+           LIMIT 1
+         ) c
+         WHERE ${roleAllows(scope, needs)} AND fresh.holds
+       ),
        removed AS (
          UPDATE collection c SET dataset_id = NULL, updated_at = now()
-         FROM t, fresh
-         WHERE c.namespace_id = t.namespace_id AND c.project_id = t.project_id AND c.dataset_id = t.id
-           AND c.deleted_at IS NULL AND c.name = ANY(${collections}::text[]) AND ${roleAllows(scope, needs)} AND fresh.holds
+         FROM named n, t
+         WHERE c.ctid = n.tid AND c.dataset_id = t.id AND c.deleted_at IS NULL
          RETURNING c.id, c.name
        ),
        ${recordChange(

@@ -234,7 +234,7 @@ export class NamespacesRepository {
       sql`WITH ${scope.with},
        page AS (
          SELECT m.* FROM ns CROSS JOIN LATERAL (
-           SELECT m.* FROM namespace_member m WHERE m.namespace_id = ns.id
+           SELECT m.* FROM namespace_member m WHERE m.namespace_id = ns.id AND m.ns_live
            ORDER BY m.created_at DESC, m.user_id DESC ${pageWindow(query)}
          ) m
        )

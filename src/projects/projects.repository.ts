@@ -7,7 +7,7 @@ import type { NamespaceAt, ProjectAt } from '../common/target.js';
 import { Database } from '../database/database.js';
 import { jsonOf } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
-import { lockedNamespaceScope, namespaceScope, projectScope, roleAllows, rowEtag } from '../database/scope.js';
+import { listed, lockedNamespaceScope, namespaceScope, projectScope, roleAllows, rowEtag } from '../database/scope.js';
 import {
   and,
   ifMatchHolds,
@@ -110,13 +110,13 @@ export class ProjectsRepository {
     );
     const total =
       q !== null || query.tag?.length
-        ? sql`(SELECT count(*) FROM project p WHERE p.namespace_id = (SELECT id FROM ns) AND p.deleted_at IS NULL AND ${filtered})`
+        ? sql`(SELECT count(*) FROM project p WHERE p.namespace_id = (SELECT id FROM ns) AND ${listed('p')} AND ${filtered})`
         : sql`(SELECT ns.project_count FROM ns)`;
     return this.db.one(
       sql`WITH ${scope.with},
        page AS (
          SELECT p.* FROM ns CROSS JOIN LATERAL (
-           SELECT p.* FROM project p WHERE p.namespace_id = ns.id AND p.deleted_at IS NULL AND ${filtered}
+           SELECT p.* FROM project p WHERE p.namespace_id = ns.id AND ${listed('p')} AND ${filtered}
            ORDER BY ${order} ${pageWindow(query)}
          ) p
        )

@@ -50,7 +50,8 @@ const eventRows = (at: ProjectAt | null, x: string, from: Sql, data: Sql = sql`N
 
 /** A purged collection some version names keeps its row and members (hidden); the version purge job deletes it later. */
 const namedByVersion = (c: string): Sql =>
-  sql`EXISTS (SELECT 1 FROM version_collection vc WHERE vc.namespace_id = ${col(c, 'namespace_id')} AND vc.collection_id = ${col(c, 'id')})`;
+  sql`coalesce((SELECT true FROM version_collection vc
+                WHERE vc.namespace_id = ${col(c, 'namespace_id')} AND vc.collection_id = ${col(c, 'id')} LIMIT 1), false)`;
 
 /**
  * CTEs `gd`, `gc`, `pc`, `forgotten` and the events: the purge of datasets `datasets` and

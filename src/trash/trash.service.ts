@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { REQUIRED_ROLE } from '../auth/roles.js';
 import type { Answer } from '../common/answer.js';
 import { settle } from '../common/outcome.js';
+import { Periodic } from '../common/periodic.js';
 import type { ProjectAt } from '../common/target.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { SUCCESS, type SuccessDto } from '../common/pagination.js';
@@ -26,7 +27,7 @@ const PURGE_BATCH = 100;
 @Injectable()
 export class TrashService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Trash');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly purges = new Periodic('Trash', PURGE_EVERY_MS, () => this.purgeExpired());
 
   constructor(
     private readonly trash: TrashRepository,
@@ -65,11 +66,11 @@ export class TrashService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
+    this.purges.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.purges.stop();
   }
 
   /** Purges everything deleted longer ago than TRASH_RETENTION_DAYS, a batch per statement. */

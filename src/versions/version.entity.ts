@@ -115,7 +115,7 @@ export class VersionCollectionEntity {
 
 /** A tag (alias) of one version of a dataset. */
 @Entity('version_tag')
-@Index('ix_version_tag_version', ['namespaceId', 'datasetId', 'version'])
+@Index('ix_version_tag_version', ['namespaceId', 'datasetId', 'version'], { where: 'version >= 1' })
 @ForeignKey(
   () => DatasetVersionEntity,
   ['namespaceId', 'datasetId', 'version'],

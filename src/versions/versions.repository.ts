@@ -15,6 +15,7 @@ import {
   STREAM_ABOVE,
   type JsonFields,
   type MemberSource,
+  streamNested,
 } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
 import { roleAllows, targetScope, type Scope } from '../database/scope.js';
@@ -81,7 +82,8 @@ const versionRef = (_scope: Scope<'t'>, ref: VersionRef, name = 'v', lock = sql`
 /** The tags version row `v` holds, as a JSON array by name. */
 const tagsOf = (v: string): Sql =>
   sql`(SELECT coalesce(json_agg(g.tag ORDER BY g.tag COLLATE "C"), '[]') FROM version_tag g
-       WHERE g.namespace_id = ${col(v, 'namespace_id')} AND g.dataset_id = ${col(v, 'dataset_id')} AND g.version = ${col(v, 'version')})`;
+       WHERE g.namespace_id = ${col(v, 'namespace_id')} AND g.dataset_id = ${col(v, 'dataset_id')} AND g.version = ${col(v, 'version')}
+         AND g.version >= 1)`;
 
 /** The strong ETag of version row `v` with `tags` (its content never changes; its digest and tags may). */
 const versionEtag = (v: string, tags: Sql): Sql =>
@@ -154,11 +156,13 @@ const MANIFEST_LINES = (fc: string): Sql =>
  * `state`: a version's (position and generation) or the live one.
  */
 const memberIn = (c: string, node: Sql, state: { maxPosition: Sql; gen: Sql } | 'live'): Sql => {
+  // A scalar subquery with LIMIT, never EXISTS: EXISTS may become an anti-join that scans the whole
+  // collection once per row; this is a primary-key probe per row, whatever the statistics say.
   const key = sql`namespace_id = ${col(c, 'namespace_id')} AND collection_id = ${col(c, 'id')} AND node_id = ${node}`;
-  if (state === 'live') return sql`EXISTS (SELECT 1 FROM collection_member WHERE ${key})`;
+  if (state === 'live') return sql`coalesce((SELECT true FROM collection_member WHERE ${key} LIMIT 1), false)`;
   const seen = sql`position <= ${state.maxPosition} AND added_gen <= ${state.gen}`;
-  return sql`(EXISTS (SELECT 1 FROM collection_member WHERE ${key} AND ${seen})
-          OR EXISTS (SELECT 1 FROM member_history WHERE ${key} AND ${seen} AND removed_gen > ${state.gen}))`;
+  return sql`coalesce((SELECT true FROM collection_member WHERE ${key} AND ${seen} LIMIT 1),
+                      (SELECT true FROM member_history WHERE ${key} AND ${seen} AND removed_gen > ${state.gen} LIMIT 1), false)`;
 };
 
 /** A collection's state as a version (or the live collection) sees it: the row alias and whether it is live. */
@@ -214,14 +218,14 @@ function changedRows(
         WHERE ${key} AND ${
           restored
             ? sql`m.restored AND m.added_gen > ${col(o, 'gen')} AND m.position <= ${col(o, 'max_position')}`
-            : sql`m.position > ${col(o, 'max_position')}`
+            : sql`m.position >= 1 AND m.position > ${col(o, 'max_position')}`
         } AND ${seenByNewer} ${table === 'member_history' ? sql`AND m.removed_gen > ${col(n.alias, 'gen')}` : sql``}
           AND ${afterCursor(kinds.added, after)} AND ${notInOlder}`,
       limit,
     );
   const removed = ordered(
     sql`SELECT ${kinds.removed}::text AS kind, m.position, m.node_id FROM member_history m
-      WHERE ${key} AND m.removed_gen > ${col(o, 'gen')} ${n.live ? sql`` : sql`AND m.removed_gen <= ${col(n.alias, 'gen')}`}
+      WHERE ${key} AND m.removed_gen >= 1 AND m.removed_gen > ${col(o, 'gen')} ${n.live ? sql`` : sql`AND m.removed_gen <= ${col(n.alias, 'gen')}`}
         AND m.added_gen <= ${col(o, 'gen')} AND m.position <= ${col(o, 'max_position')} AND ${afterCursor(kinds.removed, after)}
         AND NOT ${memberIn(o, sql`m.node_id`, stateOf(n))}`,
     limit,
@@ -460,54 +464,17 @@ export class VersionsRepository {
    * cursor on a server; on the embedded engine, the heads, then a statement per chunk.
    */
   @GenerateSql({ params: (f) => [named(f), ref(f.version)] })
-  async *streamVersion(at: NamedAt, version: VersionRef): AsyncGenerator<StreamPart> {
+  streamVersion(at: NamedAt, version: VersionRef): AsyncGenerator<StreamPart> {
     const scope = targetScope(at, 'dataset');
-    const head = sql`${jsonOf<VersionDto>(versionFields('v', tagsOf('v'), sql`json_build_array()`))}::text`;
-    const collectionHead = sql`${frozenCollectionJson('fc', 'empty')}::text`;
-    const target = sql`WITH ${scope.with}, ${versionRef(scope, version)}`;
-    if (this.db.streams) {
-      const rows = this.db.stream<{ kind: 'dataset' | 'collection' | 'ids'; text: string }>(
-        sql`${target}
-         SELECT 'dataset' AS kind, ${head} AS text FROM v
-         UNION ALL
-         SELECT x.kind, x.text FROM v CROSS JOIN LATERAL ${frozenCollections('v')} fc CROSS JOIN LATERAL (
-           SELECT 'collection' AS kind, ${collectionHead} AS text
-           UNION ALL
-           SELECT 'ids', k.ids FROM ${memberChunks('fc', MEMBER_CHUNK, frozenSource('fc'))} k
-         ) x`,
-        4,
-      );
-      for await (const batch of rows) {
-        for (const row of batch)
-          yield row.kind === 'dataset'
-            ? { dataset: row.text }
-            : row.kind === 'collection'
-              ? { collection: row.text }
-              : { ids: row.text };
-      }
-      return;
-    }
-    const first = sql`${target}
-       SELECT ${head} AS head,
-              (SELECT coalesce(json_agg(json_build_object('namespace_id', fc.namespace_id, 'id', fc.collection_id,
-                        'max_position', fc.max_position::text, 'gen', fc.gen::text, 'head', ${collectionHead})), '[]')
-               FROM ${frozenCollections('v')} fc) AS collections
-       FROM v`;
-    const [found] = await this.db.query<{
-      head: string;
-      collections: { namespace_id: string; id: string; max_position: string; gen: string; head: string }[];
-    }>(first.text, first.values);
-    if (!found) return;
-    yield { dataset: found.head };
-    for (const c of found.collections) {
-      yield { collection: c.head };
-      const walk = {
-        namespaceId: c.namespace_id,
-        collectionId: c.id,
-        frozen: { maxPosition: c.max_position, gen: c.gen },
-      };
-      for await (const ids of memberIdChunks(this.db, walk)) yield { ids };
-    }
+    return streamNested(this.db, {
+      prefix: sql`WITH ${scope.with}, ${versionRef(scope, version)}`,
+      from: 'v',
+      head: sql`${jsonOf<VersionDto>(versionFields('v', tagsOf('v'), sql`json_build_array()`))}::text`,
+      collections: frozenCollections('v'),
+      alias: 'fc',
+      collectionHead: sql`${frozenCollectionJson('fc', 'empty')}::text`,
+      source: frozenSource('fc'),
+    });
   }
 
   /**
@@ -751,7 +718,7 @@ export class VersionsRepository {
   ): Promise<FoundVersion & { full: boolean; etag: string | null }> {
     const scope = targetScope(at, 'dataset', 'share');
     const others = sql`(SELECT array_agg(g.tag) FROM version_tag g WHERE g.namespace_id = r.namespace_id AND g.dataset_id = r.dataset_id
-                          AND g.version = r.version AND g.tag <> ${tag}::text)`;
+                          AND g.version = r.version AND g.version >= 1 AND g.tag <> ${tag}::text)`;
     const tags = sql`to_json(ARRAY(SELECT u.t FROM unnest(coalesce(v.others, '{}') || ${tag}::text) AS u(t) ORDER BY u.t COLLATE "C"))`;
     return this.db.one(
       sql`WITH ${scope.with}, ${versionRef(scope, { number: version, text: String(version) }, 'r', sql`FOR KEY SHARE OF v`)},
@@ -794,7 +761,8 @@ export class VersionsRepository {
   ): Promise<FoundVersion & { tag_found: boolean; etag: string | null }> {
     const scope = targetScope(at, 'dataset', 'share');
     const tags = sql`(SELECT coalesce(json_agg(g.tag ORDER BY g.tag COLLATE "C"), '[]') FROM version_tag g
-       WHERE g.namespace_id = v.namespace_id AND g.dataset_id = v.dataset_id AND g.version = v.version AND g.tag <> ${tag}::text)`;
+       WHERE g.namespace_id = v.namespace_id AND g.dataset_id = v.dataset_id AND g.version = v.version AND g.version >= 1
+         AND g.tag <> ${tag}::text)`;
     return this.db.one(
       sql`WITH ${scope.with}, ${versionRef(scope, { number: version, text: String(version) }, 'r')},
        v AS (SELECT r.*, ${versionEtag('r', tagsOf('r'))} AS etag FROM r),
@@ -830,7 +798,7 @@ export class VersionsRepository {
     return this.db.one(
       sql`WITH ${scope.with}, ${versionRef(scope, { number: version, text: String(version) }, 'v', sql`FOR UPDATE OF v`)},
        tagged AS (SELECT g.tag FROM version_tag g, v
-                  WHERE g.namespace_id = v.namespace_id AND g.dataset_id = v.dataset_id AND g.version = v.version),
+                  WHERE g.namespace_id = v.namespace_id AND g.dataset_id = v.dataset_id AND g.version = v.version AND g.version >= 1),
        gone AS (
          DELETE FROM dataset_version d USING v
          WHERE d.namespace_id = v.namespace_id AND d.dataset_id = v.dataset_id AND d.version = v.version
@@ -885,10 +853,12 @@ export class VersionsRepository {
          CROSS JOIN LATERAL lock_collections(t.namespace_id, t.id, ARRAY(SELECT collection_id FROM vcs)) c
        ),
        clash AS (
-         SELECT x.name FROM vcs x JOIN collection o
-           ON o.namespace_id = x.namespace_id AND o.project_id = (SELECT project_id FROM t) AND o.name = x.name
-          AND o.deleted_at IS NULL AND o.id <> x.collection_id
-         WHERE NOT EXISTS (SELECT 1 FROM vcs y WHERE y.collection_id = o.id)
+         SELECT x.name FROM vcs x
+         WHERE (SELECT true FROM collection o
+                WHERE o.namespace_id = x.namespace_id AND o.project_id = (SELECT project_id FROM t) AND o.name = x.name
+                  AND o.deleted_at IS NULL AND o.id <> x.collection_id
+                  AND o.id <> ALL (ARRAY(SELECT collection_id FROM vcs))
+                LIMIT 1)
        ),
        go AS (SELECT 1 FROM v WHERE ${roleAllows(scope, needs)} AND NOT EXISTS (SELECT 1 FROM clash)),
        x AS (
@@ -898,7 +868,8 @@ export class VersionsRepository {
        ),
        del_new AS (
          DELETE FROM collection_member m USING x
-         WHERE m.namespace_id = x.namespace_id AND m.collection_id = x.collection_id AND m.position > x.max_position
+         WHERE m.namespace_id = x.namespace_id AND m.collection_id = x.collection_id AND m.position >= 1
+           AND m.position > x.max_position
          RETURNING m.*, x.frozen_gen, x.cur_gen
        ),
        del_restored AS (
@@ -917,7 +888,8 @@ export class VersionsRepository {
          INSERT INTO collection_member (namespace_id, collection_id, node_id, position, added_at, added_gen, restored)
          SELECT h.namespace_id, h.collection_id, h.node_id, h.position, h.added_at, x.cur_gen + 1, true
          FROM x JOIN member_history h
-           ON h.namespace_id = x.namespace_id AND h.collection_id = x.collection_id AND h.removed_gen > x.gen
+           ON h.namespace_id = x.namespace_id AND h.collection_id = x.collection_id AND h.removed_gen >= 1
+          AND h.removed_gen > x.gen
          WHERE h.added_gen <= x.gen AND h.position <= x.max_position AND (SELECT count(*) FROM gone) >= 0
          RETURNING collection_id
        ),

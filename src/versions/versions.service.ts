@@ -22,7 +22,7 @@ import type {
   VersionDto,
   VersionPageDto,
 } from './dto/version.dto.js';
-import { VersionDigests } from './version-digests.js';
+import { VersionJobs } from './version-jobs.js';
 import { VersionsRepository, type FoundVersion, type VersionRef } from './versions.repository.js';
 
 const WRITE = REQUIRED_ROLE.writeContent;
@@ -52,7 +52,7 @@ export class VersionsService {
     private readonly versions: VersionsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly heavyReads: HeavyReads,
-    private readonly digests: VersionDigests,
+    private readonly jobs: VersionJobs,
   ) {}
 
   /** The 404 of a version ref that names nothing in the dataset. */
@@ -96,7 +96,7 @@ export class VersionsService {
                 )
               : null,
         });
-        this.digests.soon();
+        this.jobs.soon();
         return new RawJson<VersionDto>(body);
       })
       .then((answer) => {

@@ -275,7 +275,7 @@ export class WebhooksRepository {
         SELECT x.namespace_id, x.id FROM webhook x
         WHERE x.enabled AND (x.next_attempt_at IS NULL OR x.next_attempt_at <= ${now}::timestamptz)
           AND (x.lease_until IS NULL OR x.lease_until < ${now}::timestamptz)
-          AND EXISTS (SELECT 1 FROM change c WHERE c.namespace_id = x.namespace_id AND c.cursor > x.cursor)
+          AND (SELECT true FROM change c WHERE c.namespace_id = x.namespace_id AND c.cursor > x.cursor LIMIT 1)
         ORDER BY x.next_attempt_at NULLS FIRST LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED)
       RETURNING w.namespace_id, w.id, w.url, w.types, w.secret, w.previous_secret, w.rotated_at, w.cursor::text, w.failing_since`;

@@ -1,21 +1,28 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Periodic } from '../common/periodic.js';
 import { VersionsRepository } from './versions.repository.js';
 
 /** How often every instance looks for versions still without a digest (one left by a crash, say). */
 const SWEEP_EVERY_MS = 30_000;
 /** Versions digested per pass. */
 const BATCH = 10;
+/** How often, and in batches of how many rows, storage no version reaches any more is reclaimed. */
+const RECLAIM_EVERY_MS = 10 * 60_000;
+const RECLAIM_BATCH = 1000;
 
 /**
- * Computes each version's digest after its freeze, off the request path: sha256 of its manifest,
- * read exactly as GET …/manifest sends it. Any instance may; two computing the same version get
- * the same bytes, and only the first stores it.
+ * The versions' background work, off the request path:
+ * - each version's digest after its freeze: sha256 of its manifest, read exactly as GET …/manifest
+ *   sends it (any instance may; two computing the same version get the same bytes, the first stores it);
+ * - the purge of what no version or live collection reaches any more (purged collections no version
+ *   names, history rows no version sees).
  */
 @Injectable()
-export class VersionDigests implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('VersionDigests');
+export class VersionJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Versions');
   private timer: NodeJS.Timeout | undefined;
+  private readonly reclaims = new Periodic('Versions', RECLAIM_EVERY_MS, () => this.reclaim());
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -70,14 +77,24 @@ export class VersionDigests implements OnApplicationBootstrap, OnApplicationShut
     return `sha256:${hash.digest('hex')}`;
   }
 
+  /** Reclaims, a batch per statement, what no version or live collection reaches; how many rows went. */
+  async reclaim(): Promise<number> {
+    let reclaimed = 0;
+    for (let batch = RECLAIM_BATCH; batch > 0 && !this.stopped; reclaimed += batch) {
+      batch = await this.versions.reclaim(RECLAIM_BATCH);
+    }
+    return reclaimed;
+  }
+
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.run(), SWEEP_EVERY_MS).unref();
+    this.reclaims.start();
     this.soon();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await Promise.all([this.running?.catch(() => undefined), this.reclaims.stop()]);
   }
 }
