@@ -40,8 +40,28 @@ const BUDGETS: Record<string, number> = {
   'CollectionsRepository.list (q)': 800,
   // A batch of 50 ids: a primary-key probe each, on a 1,000,000-member collection.
   'CollectionsRepository.addMembers': 1000,
-  'CollectionsRepository.addMembers (Idempotency-Key)': 1000,
+  'CollectionsRepository.addMembers (Idempotency-Key)': 1200,
   'CollectionsRepository.removeMembers': 1000,
+  // The versions' history: 2,000 changes (1,000 removed, 1,000 added) between the two versions
+  // are read whole for the counts and merged by node id for a page: O(changes), not O(members).
+  'VersionsRepository.diff': 18_000,
+  'VersionsRepository.diff (with working)': 14_000,
+  'VersionsRepository.diffMembers': 8_000,
+  'VersionsRepository.diffMembers (with working, after a cursor)': 5_000,
+};
+
+/**
+ * Where no statistics exist yet the planner believes any equality on the project selects a few
+ * rows, so a text search or a search by several tags reads the project's name index and filters
+ * (matchesFirst cannot make it prefer the trigram or tags index): linear in the project, never in
+ * rows × ids, and back to the budgets above after the first ANALYZE. A user in 100,000 namespaces
+ * has their memberships sorted once (a top-N heapsort) for the same reason.
+ */
+const NO_STATISTICS_BUDGETS: Record<string, number> = {
+  'CollectionsRepository.list (q)': 9_000,
+  'CollectionsRepository.list (two tags)': 9_000,
+  'DatasetsRepository.list (q)': 3_000,
+  'NamespacesRepository.list': 3_500,
 };
 
 /** The CLI's shapes: their budget grows with the ids they carry (a few buffers per id), never with the table. */
@@ -328,10 +348,18 @@ async function main(): Promise<void> {
   };
 
   for (const state of ['no statistics', 'analyzed']) {
-    if (state === 'no statistics') await forgetStatistics(client);
+    // A database reused from an earlier run holds the dead rows of its rolled-back shapes: vacuumed
+    // first (VACUUM also counts rows, which forgetStatistics then forgets).
+    if (state === 'no statistics') {
+      if (reused) await client.query('VACUUM');
+      await forgetStatistics(client);
+    }
     // The first pass's shapes leave dead rows (rolled back) at the hot end of indexes: vacuumed away.
     else await client.query('VACUUM ANALYZE');
-    for (const s of statements) await check(state, s.name, s, BUDGETS[s.name] ?? BUDGET);
+    for (const s of statements) {
+      const budget = (state === 'no statistics' ? NO_STATISTICS_BUDGETS[s.name] : undefined) ?? BUDGETS[s.name];
+      await check(state, s.name, s, budget ?? BUDGET);
+    }
     for (const shape of shapes) await check(state, shape.name, shape.statement, shape.budget, shape.setup);
   }
   await client.end();

@@ -1014,7 +1014,6 @@ SELECT
 -- $10 = 50
 -- $11 = 50
 -- $12 = 50
--- $13 = "%camera%"
 WITH
   ns AS (
     SELECT
@@ -1041,30 +1040,52 @@ WITH
       p.slug = $3::text
       AND p.deleted_at IS NULL
   ),
+  matches AS MATERIALIZED (
+    SELECT
+      c.namespace_id,
+      c.id,
+      c.name,
+      c.created_at,
+      c.updated_at
+    FROM
+      collection c
+    WHERE
+      c.namespace_id = (
+        SELECT
+          namespace_id
+        FROM
+          pr
+      )
+      AND c.project_id = (
+        SELECT
+          id
+        FROM
+          pr
+      )
+      AND c.deleted_at IS NULL
+      AND c.version >= 1
+      AND c.name ILIKE $4::text
+  ),
   page AS (
     SELECT
       c.*
     FROM
-      pr
-      CROSS JOIN LATERAL (
+      (
         SELECT
-          c.*
+          m.namespace_id,
+          m.id
         FROM
-          collection c
-        WHERE
-          c.namespace_id = pr.namespace_id
-          AND c.project_id = pr.id
-          AND c.deleted_at IS NULL
-          AND c.version >= 1
-          AND c.name ILIKE $4::text
+          matches m
         ORDER BY
-          c.created_at DESC,
-          c.id DESC
+          m.created_at DESC,
+          m.id DESC
         LIMIT
           $5::int
         OFFSET
           ($6::bigint - 1) * $7::int
-      ) c
+      ) k
+      JOIN collection c ON c.namespace_id = k.namespace_id
+      AND c.id = k.id
   )
 SELECT
   (
@@ -1159,23 +1180,7 @@ SELECT
               SELECT
                 count(*)
               FROM
-                collection c
-              WHERE
-                c.namespace_id = (
-                  SELECT
-                    namespace_id
-                  FROM
-                    pr
-                )
-                AND c.project_id = (
-                  SELECT
-                    id
-                  FROM
-                    pr
-                )
-                AND c.deleted_at IS NULL
-                AND c.version >= 1
-                AND c.name ILIKE $13::text
+                matches
             )
           )::int AS n
         OFFSET
@@ -1372,7 +1377,6 @@ SELECT
 -- $10 = 50
 -- $11 = 50
 -- $12 = 50
--- $13 = ["lidar","t1"]
 WITH
   ns AS (
     SELECT
@@ -1399,30 +1403,52 @@ WITH
       p.slug = $3::text
       AND p.deleted_at IS NULL
   ),
+  matches AS MATERIALIZED (
+    SELECT
+      c.namespace_id,
+      c.id,
+      c.name,
+      c.created_at,
+      c.updated_at
+    FROM
+      collection c
+    WHERE
+      c.namespace_id = (
+        SELECT
+          namespace_id
+        FROM
+          pr
+      )
+      AND c.project_id = (
+        SELECT
+          id
+        FROM
+          pr
+      )
+      AND c.deleted_at IS NULL
+      AND c.version >= 1
+      AND c.tags @> $4::TEXT[]
+  ),
   page AS (
     SELECT
       c.*
     FROM
-      pr
-      CROSS JOIN LATERAL (
+      (
         SELECT
-          c.*
+          m.namespace_id,
+          m.id
         FROM
-          collection c
-        WHERE
-          c.namespace_id = pr.namespace_id
-          AND c.project_id = pr.id
-          AND c.deleted_at IS NULL
-          AND c.version >= 1
-          AND c.tags @> $4::TEXT[]
+          matches m
         ORDER BY
-          c.created_at DESC,
-          c.id DESC
+          m.created_at DESC,
+          m.id DESC
         LIMIT
           $5::int
         OFFSET
           ($6::bigint - 1) * $7::int
-      ) c
+      ) k
+      JOIN collection c ON c.namespace_id = k.namespace_id
+      AND c.id = k.id
   )
 SELECT
   (
@@ -1517,23 +1543,7 @@ SELECT
               SELECT
                 count(*)
               FROM
-                collection c
-              WHERE
-                c.namespace_id = (
-                  SELECT
-                    namespace_id
-                  FROM
-                    pr
-                )
-                AND c.project_id = (
-                  SELECT
-                    id
-                  FROM
-                    pr
-                )
-                AND c.deleted_at IS NULL
-                AND c.version >= 1
-                AND c.tags @> $13::TEXT[]
+                matches
             )
           )::int AS n
         OFFSET
@@ -1554,7 +1564,6 @@ SELECT
 -- $10 = 50
 -- $11 = 50
 -- $12 = 50
--- $13 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
 WITH
   ns AS (
     SELECT
@@ -1581,30 +1590,56 @@ WITH
       p.slug = $3::text
       AND p.deleted_at IS NULL
   ),
+  matches AS MATERIALIZED (
+    SELECT
+      c.namespace_id,
+      c.id,
+      c.name,
+      c.created_at,
+      c.updated_at
+    FROM
+      collection c
+    WHERE
+      c.namespace_id = (
+        SELECT
+          namespace_id
+        FROM
+          pr
+      )
+      AND c.dataset_id = (
+        SELECT
+          d.id
+        FROM
+          dataset d
+          JOIN pr ON d.namespace_id = pr.namespace_id
+          AND d.project_id = pr.id
+        WHERE
+          d.id = $4::uuid
+      )
+      AND c.deleted_at IS NULL
+      AND c.version >= 1
+      AND TRUE
+  ),
   page AS (
     SELECT
       c.*
     FROM
-      pr
-      CROSS JOIN LATERAL (
+      (
         SELECT
-          c.*
+          m.namespace_id,
+          m.id
         FROM
-          collection c
-        WHERE
-          c.namespace_id = pr.namespace_id
-          AND c.project_id = pr.id
-          AND c.deleted_at IS NULL
-          AND c.version >= 1
-          AND c.dataset_id = $4::uuid
+          matches m
         ORDER BY
-          c.created_at DESC,
-          c.id DESC
+          m.created_at DESC,
+          m.id DESC
         LIMIT
           $5::int
         OFFSET
           ($6::bigint - 1) * $7::int
-      ) c
+      ) k
+      JOIN collection c ON c.namespace_id = k.namespace_id
+      AND c.id = k.id
   )
 SELECT
   (
@@ -1699,23 +1734,7 @@ SELECT
               SELECT
                 count(*)
               FROM
-                collection c
-              WHERE
-                c.namespace_id = (
-                  SELECT
-                    namespace_id
-                  FROM
-                    pr
-                )
-                AND c.project_id = (
-                  SELECT
-                    id
-                  FROM
-                    pr
-                )
-                AND c.deleted_at IS NULL
-                AND c.version >= 1
-                AND c.dataset_id = $13::uuid
+                matches
             )
           )::int AS n
         OFFSET

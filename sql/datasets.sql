@@ -653,7 +653,6 @@ SELECT
 -- $9 = 50
 -- $10 = 50
 -- $11 = 50
--- $12 = "%camera%"
 WITH
   ns AS (
     SELECT
@@ -680,30 +679,52 @@ WITH
       p.slug = $3::text
       AND p.deleted_at IS NULL
   ),
+  matches AS MATERIALIZED (
+    SELECT
+      d.namespace_id,
+      d.id,
+      d.name,
+      d.created_at,
+      d.updated_at
+    FROM
+      dataset d
+    WHERE
+      d.namespace_id = (
+        SELECT
+          namespace_id
+        FROM
+          pr
+      )
+      AND d.project_id = (
+        SELECT
+          id
+        FROM
+          pr
+      )
+      AND d.deleted_at IS NULL
+      AND d.version >= 1
+      AND d.name ILIKE $4::text
+  ),
   page AS (
     SELECT
       d.*
     FROM
-      pr
-      CROSS JOIN LATERAL (
+      (
         SELECT
-          d.*
+          m.namespace_id,
+          m.id
         FROM
-          dataset d
-        WHERE
-          d.namespace_id = pr.namespace_id
-          AND d.project_id = pr.id
-          AND d.deleted_at IS NULL
-          AND d.version >= 1
-          AND d.name ILIKE $4::text
+          matches m
         ORDER BY
-          d.created_at DESC,
-          d.id DESC
+          m.created_at DESC,
+          m.id DESC
         LIMIT
           $5::int
         OFFSET
           ($6::bigint - 1) * $7::int
-      ) d
+      ) k
+      JOIN dataset d ON d.namespace_id = k.namespace_id
+      AND d.id = k.id
   )
 SELECT
   (
@@ -784,23 +805,7 @@ SELECT
               SELECT
                 count(*)
               FROM
-                dataset d
-              WHERE
-                d.namespace_id = (
-                  SELECT
-                    namespace_id
-                  FROM
-                    pr
-                )
-                AND d.project_id = (
-                  SELECT
-                    id
-                  FROM
-                    pr
-                )
-                AND d.deleted_at IS NULL
-                AND d.version >= 1
-                AND d.name ILIKE $12::text
+                matches
             )
           )::int AS n
         OFFSET

@@ -173,20 +173,23 @@ WITH
       m.ns_updated_at,
       m.namespace_id
     FROM
-      namespace_member m
+      (
+        SELECT
+          m.*
+        FROM
+          namespace_member m
+        WHERE
+          m.user_id = $1::text
+          AND m.ns_live
+        ORDER BY
+          m.ns_created_at DESC,
+          m.namespace_id DESC
+        LIMIT
+          $2::int
+        OFFSET
+          ($3::bigint - 1) * $4::int
+      ) m
       JOIN namespace n ON n.id = m.namespace_id
-    WHERE
-      m.user_id = $1::text
-      AND m.ns_live
-      AND n.deleted_at IS NULL
-      AND TRUE
-    ORDER BY
-      m.ns_created_at DESC,
-      m.namespace_id DESC
-    LIMIT
-      $2::int
-    OFFSET
-      ($3::bigint - 1) * $4::int
   )
 SELECT
   (

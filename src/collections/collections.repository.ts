@@ -28,6 +28,7 @@ import {
   softDeleteTarget,
   taggedTotal,
   targetScope,
+  matchesFirst,
 } from '../database/scope.js';
 import {
   and,
@@ -194,15 +195,36 @@ export class CollectionsRepository {
     const scope = projectScope(at);
     const order = orderBy(query.sort, 'c');
     const standalone = query.standalone === undefined ? null : query.standalone === 'true';
-    const filters = [
+    const filtered = and(
       query.q ? sql`c.name ILIKE ${likePattern(query.q)}::text` : null,
       query.tag?.length ? sql`c.tags @> ${query.tag}::text[]` : null,
-      query.datasetId ? sql`c.dataset_id = ${query.datasetId}::uuid` : null,
       standalone === true ? sql`c.dataset_id IS NULL` : standalone === false ? sql`c.dataset_id IS NOT NULL` : null,
-    ];
-    const filtered = and(...filters);
+    );
+    const item = jsonOf<CollectionListItemDto>({
+      ...collectionFields('c', { first: EMBEDDED_MEMBERS }),
+      membersTruncated: sql`c.member_count > ${EMBEDDED_MEMBERS}::int`,
+    });
+    const items = sql`(SELECT ${jsonArray(item, order)} FROM page c)`;
     const oneTag = new Set(query.tag ?? []).size === 1 && !query.q && !query.datasetId && standalone === null;
-    const counted = query.q || query.tag?.length || query.datasetId;
+    if (query.q || (query.tag?.length && !oneTag) || query.datasetId) {
+      // A dataset's collections are found by the dataset's key alone (its project is theirs: the
+      // foreign key says so), so the project's sort indexes do not compete with the dataset's.
+      const where = query.datasetId
+        ? sql`c.namespace_id = (SELECT namespace_id FROM pr) AND c.dataset_id = (SELECT d.id FROM dataset d JOIN pr
+                ON d.namespace_id = pr.namespace_id AND d.project_id = pr.id WHERE d.id = ${query.datasetId}::uuid)`
+        : inProject(scope, 'c');
+      const matches = matchesFirst(
+        'collection',
+        'c',
+        sql`${where} AND ${listed('c')} AND ${filtered}`,
+        orderBy(query.sort, 'm'),
+        pageWindow(query),
+      );
+      return this.db.one(
+        sql`WITH ${scope.with}, ${matches.with}
+         SELECT ${scope.found}, ${pageBody('collections', items, matches.total, query)} AS body`,
+      );
+    }
     const counter =
       standalone === null
         ? sql`p.collection_count`
@@ -211,13 +233,7 @@ export class CollectionsRepository {
           : sql`p.collection_count - p.standalone_count`;
     const total = oneTag
       ? taggedTotal(scope, 'collection', query.tag![0])
-      : counted
-        ? sql`(SELECT count(*) FROM collection c WHERE ${inProject(scope, 'c')} AND ${listed('c')} AND ${filtered})`
-        : sql`(SELECT ${counter} FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
-    const item = jsonOf<CollectionListItemDto>({
-      ...collectionFields('c', { first: EMBEDDED_MEMBERS }),
-      membersTruncated: sql`c.member_count > ${EMBEDDED_MEMBERS}::int`,
-    });
+      : sql`(SELECT ${counter} FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     return this.db.one(
       sql`WITH ${scope.with},
        page AS (
@@ -227,8 +243,7 @@ export class CollectionsRepository {
            ORDER BY ${order} ${pageWindow(query)}
          ) c
        )
-       SELECT ${scope.found},
-              ${pageBody('collections', sql`(SELECT ${jsonArray(item, order)} FROM page c)`, total, query)} AS body`,
+       SELECT ${scope.found}, ${pageBody('collections', items, total, query)} AS body`,
     );
   }
 

@@ -25,6 +25,7 @@ import {
   softDeleteTarget,
   taggedTotal,
   targetScope,
+  matchesFirst,
 } from '../database/scope.js';
 import {
   and,
@@ -133,12 +134,19 @@ export class DatasetsRepository {
       query.q ? sql`d.name ILIKE ${likePattern(query.q)}::text` : null,
       query.tag?.length ? sql`d.tags @> ${query.tag}::text[]` : null,
     );
+    const items = sql`(SELECT ${jsonArray(LIST_ITEM, order)} FROM page d)`;
     const oneTag = new Set(query.tag ?? []).size === 1 && !query.q;
+    if (query.q || (query.tag?.length && !oneTag)) {
+      const where = sql`${inProject(scope, 'd')} AND ${listed('d')} AND ${filtered}`;
+      const matches = matchesFirst('dataset', 'd', where, orderBy(query.sort, 'm'), pageWindow(query));
+      return this.db.one(
+        sql`WITH ${scope.with}, ${matches.with}
+         SELECT ${scope.found}, ${pageBody('datasets', items, matches.total, query)} AS body`,
+      );
+    }
     const total = oneTag
       ? taggedTotal(scope, 'dataset', query.tag![0])
-      : query.q || query.tag?.length
-        ? sql`(SELECT count(*) FROM dataset d WHERE ${inProject(scope, 'd')} AND ${listed('d')} AND ${filtered})`
-        : sql`(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
+      : sql`(SELECT p.dataset_count FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`;
     return this.db.one(
       sql`WITH ${scope.with},
        page AS (
@@ -148,8 +156,7 @@ export class DatasetsRepository {
            ORDER BY ${order} ${pageWindow(query)}
          ) d
        )
-       SELECT ${scope.found},
-              ${pageBody('datasets', sql`(SELECT ${jsonArray(LIST_ITEM, order)} FROM page d)`, total, query)} AS body`,
+       SELECT ${scope.found}, ${pageBody('datasets', items, total, query)} AS body`,
     );
   }
 

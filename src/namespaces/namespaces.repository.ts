@@ -116,7 +116,9 @@ export class NamespacesRepository {
   /**
    * One page of the caller's live namespaces, read from the membership index of the sort order
    * (the namespaces of the page joined by key); `total` is the caller's counter, or, with `q`,
-   * counted through the trigram indexes.
+   * counted through the trigram indexes (partial on `deleted_at IS NULL`, so `q` states it). Without
+   * `q` the page of memberships comes first (`m.ns_live` alone says the namespace is live: a
+   * trigger keeps it equal to `deleted_at IS NULL`), then their namespaces by key.
    */
   @GenerateSql(
     { params: (f) => [caller(f), sorted({})], scaled: true },
@@ -132,12 +134,19 @@ export class NamespacesRepository {
                 WHERE n.deleted_at IS NULL AND ${matches})`;
     const item = jsonOf<NamespaceListItemDto>({ ...NAMESPACE_FIELDS, role: sql`n.role` });
     return this.db.one(
-      sql`WITH page AS (
-         SELECT n.*, m.role, m.ns_name, m.ns_created_at, m.ns_updated_at, m.namespace_id
+      sql`WITH page AS (${
+        q === null
+          ? // The page of memberships first, then their namespaces: no join the planner could
+            // run over every membership before the sort.
+            sql`SELECT n.*, m.role, m.ns_name, m.ns_created_at, m.ns_updated_at, m.namespace_id
+         FROM (SELECT m.* FROM namespace_member m WHERE m.user_id = ${caller.userId}::text AND m.ns_live
+               ORDER BY ${orderBy(query.sort, MEMBERSHIP_SORT)} ${pageWindow(query)}) m
+         JOIN namespace n ON n.id = m.namespace_id`
+          : sql`SELECT n.*, m.role, m.ns_name, m.ns_created_at, m.ns_updated_at, m.namespace_id
          FROM namespace_member m JOIN namespace n ON n.id = m.namespace_id
          WHERE m.user_id = ${caller.userId}::text AND m.ns_live AND n.deleted_at IS NULL AND ${matches}
-         ORDER BY ${orderBy(query.sort, MEMBERSHIP_SORT)} ${pageWindow(query)}
-       )
+         ORDER BY ${orderBy(query.sort, MEMBERSHIP_SORT)} ${pageWindow(query)}`
+      })
        SELECT ${pageBody('namespaces', sql`(SELECT ${jsonArray(item, orderBy(query.sort, PAGE_SORT))} FROM page n)`, total, query)} AS body`,
     );
   }
