@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { cliBatches } from './bench/cli-batches.js';
 import { Child } from './bench/ipc.js';
 import {
   Api,
@@ -46,7 +47,9 @@ import {
  *                       (default bench_scale_small[_<hash>])
  *   SCALE_RELOAD=1      drop and load the default databases again
  *   SCALE_REQUESTS (30) timed requests a read at most, SCALE_READ_SECONDS (10) a read at most (at least 3 requests)
- *   BENCH_PORT (4120)   the services listen on +1 (both sides) and +2 (the small side alone)
+ *   BENCH_PORT (4120)   the services listen on +1 (both sides) and +2 (the small side alone), +3 (CLI batches)
+ *   SCALE_CLI_ONLY=1    only the DreamLake CLI's big batches (scripts/bench/cli-batches.ts), on a fresh
+ *                       server database and a fresh embedded one
  */
 
 const REQUESTS = envNumber('SCALE_REQUESTS', 30);
@@ -222,6 +225,17 @@ async function main(): Promise<void> {
   const host = machine();
   await assertPortFree(PORT + 1);
   await assertPortFree(PORT + 2);
+  await assertPortFree(PORT + 3);
+  const cli = [
+    "### The DreamLake CLI's big batches on databases never analyzed",
+    '',
+    markdownTable(['engine', 'batch', 'answer', 'ms'], await cliBatches(PORT + 3, log), ['l', 'l', 'l', 'r']),
+    '',
+  ];
+  if (process.env.SCALE_CLI_ONLY === '1') {
+    console.log(cli.join('\n'));
+    return;
+  }
   const sizes = scaleSizesFromEnv();
   const started = performance.now();
   const bothDb = await scaleDatabase(sizes, 'both');
@@ -335,7 +349,7 @@ async function main(): Promise<void> {
       `(run took ${fmt((performance.now() - started) / 1000)} s; databases kept for the next run: ` +
         `${[bothDb.url, aloneDb.url].map((url) => url.replace(/:[^:@/]*@/, ':***@')).join(', ')})`,
     ];
-    console.log(out.join('\n'));
+    console.log([...out, '', ...cli].join('\n'));
   } finally {
     await cleanup();
   }
