@@ -21,6 +21,8 @@ import { catalog, render, type Fixture, type Statement } from './sql-catalog.js'
  * not milliseconds: the figure does not depend on how busy the machine is.
  *
  *   node dist/scripts/plan-test.js <postgres://… a database to load, or holding this load already>
+ *     [--explain '<name pattern>']  print the text plans of the matching checks instead of judging them
+ *     [--no-statistics]             only the pass without statistics
  */
 
 /** Buffers a statement may read: a page of 50 with its JSON, the scope lookups, a few index descents. */
@@ -301,6 +303,8 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   let failed = 0;
+  const pattern = process.argv.indexOf('--explain');
+  const explainOnly = pattern > 0 ? new RegExp(process.argv[pattern + 1] ?? '.') : null;
   const check = async (
     state: string,
     name: string,
@@ -309,6 +313,7 @@ async function main(): Promise<void> {
     setup: string[] = [],
   ) => {
     const prepared = 'prepared' in statement && statement.prepared;
+    if (explainOnly && !explainOnly.test(name)) return;
     await client.query('BEGIN');
     try {
       // As on the service's connections (openServerPool).
@@ -317,13 +322,22 @@ async function main(): Promise<void> {
       for (const step of setup) await client.query(step);
       // A prepared statement runs its generic plan (planned once, for any parameters): that plan
       // is the one measured, forced, on the big project.
-      let explained = `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.sql}`;
+      const options = explainOnly ? 'ANALYZE, BUFFERS, COSTS OFF' : 'ANALYZE, BUFFERS, FORMAT JSON';
+      let explained = `EXPLAIN (${options}) ${statement.sql}`;
       if (prepared) {
         await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
         await client.query(`PREPARE planned AS ${statement.sql}`);
         // EXPLAIN EXECUTE takes no bind parameters: the values go in as literals, typed by PREPARE.
         const args = statement.params.map((value) => literal(client, value)).join(', ');
-        explained = `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE planned(${args})`;
+        explained = `EXPLAIN (${options}) EXECUTE planned(${args})`;
+      }
+      if (explainOnly) {
+        const { rows: text } = await client.query<{ 'QUERY PLAN': string }>(
+          explained,
+          prepared ? [] : statement.params,
+        );
+        console.log(`==== ${state}: ${name}\n${text.map((r) => r['QUERY PLAN']).join('\n')}`);
+        return;
       }
       const { rows: plan } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
         explained,
@@ -347,7 +361,8 @@ async function main(): Promise<void> {
     }
   };
 
-  for (const state of ['no statistics', 'analyzed']) {
+  const states = process.argv.includes('--no-statistics') ? ['no statistics'] : ['no statistics', 'analyzed'];
+  for (const state of states) {
     // A database reused from an earlier run holds the dead rows of its rolled-back shapes: vacuumed
     // first (VACUUM also counts rows, which forgetStatistics then forgets).
     if (state === 'no statistics') {
@@ -363,6 +378,7 @@ async function main(): Promise<void> {
     for (const shape of shapes) await check(state, shape.name, shape.statement, shape.budget, shape.setup);
   }
   await client.end();
+  if (explainOnly) return;
   const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...rows.map((r) => r[i].length), 8));
   const line = (r: string[]) => `| ${r.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   console.log(line(['statistics', 'statement', 'buffers', 'budget', 'ms', 'result']));

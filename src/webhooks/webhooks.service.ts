@@ -10,7 +10,6 @@ import { RawJson } from '../common/raw-json.js';
 import type { NamespaceAt } from '../common/target.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
-import { Clock } from './clock.js';
 import type {
   CreateWebhookDto,
   CreatedWebhookDto,
@@ -39,7 +38,6 @@ export class WebhooksService {
     private readonly webhooks: WebhooksRepository,
     private readonly dispatcher: WebhookDispatcher,
     private readonly idempotency: IdempotencyService,
-    private readonly clock: Clock,
   ) {}
 
   private found(at: NamespaceAt, id: string): DecodeOptions<FoundWebhook>['missing'] {
