@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { cliBatches } from './bench/cli-batches.js';
 import { Child } from './bench/ipc.js';
+import { versionFigures } from './bench/versions.js';
 import {
   Api,
   assertPortFree,
@@ -48,8 +49,9 @@ import {
  *   SCALE_RELOAD=1      drop and load the default databases again
  *   SCALE_REQUESTS (30) timed requests a read at most, SCALE_READ_SECONDS (10) a read at most (at least 3 requests)
  *   BENCH_PORT (4120)   the services listen on +1 (both sides) and +2 (the small side alone), +3 (CLI batches)
- *   SCALE_CLI_ONLY=1    only the DreamLake CLI's big batches (scripts/bench/cli-batches.ts), on a fresh
- *                       server database and a fresh embedded one
+ *   SCALE_ONLY=cli      only the DreamLake CLI's big batches (scripts/bench/cli-batches.ts), on a fresh
+ *                       server database and a fresh embedded one; SCALE_ONLY=versions only the figures of
+ *                       frozen versions (scripts/bench/versions.ts: VERSION_MEMBERS, VERSION_LATER_CHANGES)
  */
 
 const REQUESTS = envNumber('SCALE_REQUESTS', 30);
@@ -226,14 +228,19 @@ async function main(): Promise<void> {
   await assertPortFree(PORT + 1);
   await assertPortFree(PORT + 2);
   await assertPortFree(PORT + 3);
-  const cli = [
-    "### The DreamLake CLI's big batches on databases never analyzed",
-    '',
-    markdownTable(['engine', 'batch', 'answer', 'ms'], await cliBatches(PORT + 3, log), ['l', 'l', 'l', 'r']),
-    '',
-  ];
-  if (process.env.SCALE_CLI_ONLY === '1') {
-    console.log(cli.join('\n'));
+  const only = process.env.SCALE_ONLY;
+  const cli =
+    only === undefined || only === 'cli'
+      ? [
+          "### The DreamLake CLI's big batches on databases never analyzed",
+          '',
+          markdownTable(['engine', 'batch', 'answer', 'ms'], await cliBatches(PORT + 3, log), ['l', 'l', 'l', 'r']),
+          '',
+        ]
+      : [];
+  const versions = only === undefined || only === 'versions' ? await versionFigures(PORT + 3, log) : [];
+  if (only !== undefined) {
+    console.log([...cli, ...versions].join('\n'));
     return;
   }
   const sizes = scaleSizesFromEnv();
@@ -349,7 +356,7 @@ async function main(): Promise<void> {
       `(run took ${fmt((performance.now() - started) / 1000)} s; databases kept for the next run: ` +
         `${[bothDb.url, aloneDb.url].map((url) => url.replace(/:[^:@/]*@/, ':***@')).join(', ')})`,
     ];
-    console.log([...out, '', ...cli].join('\n'));
+    console.log([...out, '', ...cli, ...versions].join('\n'));
   } finally {
     await cleanup();
   }
