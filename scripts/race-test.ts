@@ -17,7 +17,8 @@ import pg from 'pg';
  * when a check fails.
  *
  *   npm run test:race [-- postgres://user@host:port/any-database]   (default RACE_SERVER_URL, else
- *   postgres://postgres@127.0.0.1:5432/postgres); RACE_ROUNDS (50) rounds of each race.
+ *   postgres://postgres@127.0.0.1:5432/postgres); RACE_ROUNDS (50) rounds of each race; FEED_WRITES
+ *   (10,000) writes the change feed's follower must see each once, in commit order.
  */
 
 const SERVER_URL = process.argv[2] ?? process.env.RACE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -301,6 +302,97 @@ async function overlappingAdds(project: string, owner: string): Promise<void> {
 
 // ---- the service twice, and the database ----------------------------------------------------
 
+/**
+ * The change feed under load (issue 20): FEED_WRITES member adds (10,000 by default), 32 at a
+ * time through both instances, each with its own request id, onto 8 collections, while a
+ * follower long-polls the feed through both instances. Every write must appear exactly once, the
+ * cursors must rise, and each collection's `total` must rise by one from event to event: the
+ * feed's order is the order in which the writes committed.
+ */
+async function feedFollower(): Promise<string> {
+  const writes = Number(process.env.FEED_WRITES ?? 10_000);
+  const owner = `feed-${uid()}`;
+  const ns = await namespace(owner);
+  await must(201, 'POST', `/namespaces/${ns}/projects`, owner, { name: 'feed' });
+  const project = `/namespaces/${ns}/projects/feed`;
+  const collections = 8;
+  for (let c = 0; c < collections; c++) await must(201, 'POST', `${project}/collections`, owner, { name: `c${c}` });
+  const { body: start } = await must(200, 'GET', `/namespaces/${ns}/changes?limit=1000`, owner);
+  let cursor = (start as { nextCursor: string }).nextCursor;
+
+  const seen = new Map<string, number>();
+  const order: { cursor: bigint; requestId: string; collection: string; total: number }[] = [];
+  let writing = true;
+  const t0 = Date.now();
+  const follow = (async () => {
+    for (let i = 0; writing || seen.size < writes; i++) {
+      if (Date.now() - t0 > 300_000) break;
+      const page = await send(i, 'GET', `/namespaces/${ns}/changes?after=${cursor}&limit=1000&wait=2`, owner);
+      if (page.status !== 200) {
+        check(false, 'feed page', page);
+        break;
+      }
+      const body = page.body as {
+        changes: {
+          cursor: string;
+          requestId: string;
+          type: string;
+          target: { name: string };
+          data: { total: number };
+        }[];
+        nextCursor: string;
+      };
+      for (const change of body.changes) {
+        if (change.type !== 'collection.members.changed') continue;
+        seen.set(change.requestId, (seen.get(change.requestId) ?? 0) + 1);
+        order.push({
+          cursor: BigInt(change.cursor),
+          requestId: change.requestId,
+          collection: change.target.name,
+          total: change.data.total,
+        });
+      }
+      cursor = body.nextCursor;
+    }
+  })();
+  let next = 0;
+  const writer = async () => {
+    for (let i = next++; i < writes; i = next++) {
+      const res = await fetch(`${via(i).base}${project}/collections/c${i % collections}/members`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token(owner)}`,
+          'Content-Type': 'application/json',
+          'X-Request-Id': `feed-${i}`,
+        },
+        body: JSON.stringify({ add: [`w-${i}`] }),
+      });
+      requests++;
+      if (res.status !== 200) failures.push(`feed write ${i} → ${res.status} ${await res.text()}`);
+      else await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, writer));
+  const wrote = Date.now() - t0;
+  writing = false;
+  await follow;
+  const lag = Date.now() - t0 - wrote;
+
+  const missing = writes - [...Array(writes).keys()].filter((i) => seen.has(`feed-${i}`)).length;
+  const twice = [...seen.values()].filter((n) => n > 1).length;
+  check(missing === 0 && twice === 0, 'every write in the feed exactly once', { missing, twice });
+  const rising = order.every((e, i) => i === 0 || e.cursor > order[i - 1].cursor);
+  check(rising, 'cursors rise', order.slice(0, 5));
+  const last = new Map<string, number>();
+  let outOfOrder = 0;
+  for (const e of order) {
+    if (e.total !== (last.get(e.collection) ?? 0) + 1) outOfOrder++;
+    last.set(e.collection, e.total);
+  }
+  check(outOfOrder === 0, "each collection's total rises by one along the feed (commit order)", { outOfOrder });
+  return `${writes} writes in ${(wrote / 1000).toFixed(1)} s (${Math.round(writes / (wrote / 1000))}/s), follower done ${(lag / 1000).toFixed(1)} s after the last write`;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -408,6 +500,13 @@ async function main(): Promise<void> {
       ['same-name creates (namespace, dataset, collection)', () => sameNameCreates(project, ns, projectSlug, owner)],
       ['overlapping member adds', () => overlappingAdds(project, owner)],
     ];
+    {
+      const before = failures.length;
+      const figures = await feedFollower();
+      console.log(
+        `${failures.length > before ? 'FAIL' : 'ok  '} the change feed followed through both instances: ${figures}`,
+      );
+    }
     for (const [name, race] of races) {
       const before = failures.length;
       const t0 = Date.now();
