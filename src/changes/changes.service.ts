@@ -51,7 +51,7 @@ export class ChangesService implements OnApplicationBootstrap, OnApplicationShut
         row = this.checked(await this.changes.page(at, feed), place, feed);
       }
     }
-    return new RawJson(row.body!);
+    return new RawJson(settle(row, place));
   }
 
   /** The page's 404s (namespace, project filter), then 400 for a cursor the feed never gave, 410 for one past retention. */
