@@ -670,6 +670,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -836,6 +837,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list (sort=-updatedAt, page 20)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -1002,6 +1004,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list (q)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -1365,6 +1368,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list (two tags)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -1552,6 +1556,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list (datasetId)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -1743,6 +1748,7 @@ SELECT
   ) AS body;
 
 -- CollectionsRepository.list (standalone)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

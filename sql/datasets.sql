@@ -338,6 +338,7 @@ SELECT
   ) AS body;
 
 -- DatasetsRepository.list
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -489,6 +490,7 @@ SELECT
   ) AS body;
 
 -- DatasetsRepository.list (sort=name, page 3)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"
@@ -642,6 +644,7 @@ SELECT
   ) AS body;
 
 -- DatasetsRepository.list (q)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "robotics"

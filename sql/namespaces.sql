@@ -258,6 +258,7 @@ SELECT
   ) AS body;
 
 -- NamespacesRepository.list (sort=name, q)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "%camera%"
 -- $3 = "%camera%"

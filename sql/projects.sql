@@ -336,6 +336,7 @@ SELECT
   ) AS body;
 
 -- ProjectsRepository.list
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = 50
@@ -454,6 +455,7 @@ SELECT
   ) AS body;
 
 -- ProjectsRepository.list (q)
+-- prepared: sent under a name, its generic plan reused
 -- $1 = "alice"
 -- $2 = "acme"
 -- $3 = "%camera%"

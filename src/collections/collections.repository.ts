@@ -223,6 +223,7 @@ export class CollectionsRepository {
       return this.db.one(
         sql`WITH ${scope.with}, ${matches.with}
          SELECT ${scope.found}, ${pageBody('collections', items, matches.total, query)} AS body`,
+        { prepared: true },
       );
     }
     const counter =
@@ -244,6 +245,7 @@ export class CollectionsRepository {
          ) c
        )
        SELECT ${scope.found}, ${pageBody('collections', items, total, query)} AS body`,
+      { prepared: !oneTag },
     );
   }
 

@@ -148,9 +148,13 @@ export abstract class Database implements Queryable {
  * (page and cursor form). Their plans are the same whatever the parameters (unique-key lookups,
  * then the row's own children by index, in position order), so a server
  * connection prepares each once under a name and, after PostgreSQL's five custom plans, runs its
- * generic plan: planning cost 0.4 ms of these 0.55 ms statements. Lists, pages and filters stay
- * unnamed, planned for their actual parameters (a project's size, a filter's selectivity, LIMIT).
- * The plan test checks the prepared statements' generic plans on big data. A statement's name is
+ * generic plan: planning cost 0.4 ms of these 0.55 ms statements. Lists are prepared too, one
+ * statement per shape (sort × filter: each shape has its own text, so its own name), where the
+ * plan test shows that shape's generic plan bound on a big project with statistics and without:
+ * every list of namespaces (with `q`), projects, datasets, collections and trash. Two shapes stay
+ * unnamed, planned for their actual parameters, because a generic plan cannot know what decides
+ * theirs: one tag (dense: walk the sort index; rare: its GIN matches) and a caller's namespaces
+ * without `q` (one user with 100,000 memberships among users with a few). A statement's name is
  * derived from its text (pg refuses one name for two texts on a connection).
  */
 const statementNames = new Map<string, string>();

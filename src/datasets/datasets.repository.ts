@@ -142,6 +142,7 @@ export class DatasetsRepository {
       return this.db.one(
         sql`WITH ${scope.with}, ${matches.with}
          SELECT ${scope.found}, ${pageBody('datasets', items, matches.total, query)} AS body`,
+        { prepared: true },
       );
     }
     const total = oneTag
@@ -157,6 +158,7 @@ export class DatasetsRepository {
          ) d
        )
        SELECT ${scope.found}, ${pageBody('datasets', items, total, query)} AS body`,
+      { prepared: !oneTag },
     );
   }
 

@@ -148,6 +148,7 @@ export class NamespacesRepository {
          ORDER BY ${orderBy(query.sort, MEMBERSHIP_SORT)} ${pageWindow(query)}`
       })
        SELECT ${pageBody('namespaces', sql`(SELECT ${jsonArray(item, orderBy(query.sort, PAGE_SORT))} FROM page n)`, total, query)} AS body`,
+      { prepared: q !== null },
     );
   }
 

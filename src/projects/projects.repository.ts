@@ -122,6 +122,7 @@ export class ProjectsRepository {
        )
        SELECT ${scope.found},
               ${pageBody('projects', sql`(SELECT ${jsonArray(PROJECT_JSON, order)} FROM page p)`, total, query)} AS body`,
+      { prepared: true },
     );
   }
 

@@ -142,6 +142,7 @@ export class TrashRepository {
                   FROM project p JOIN pr ON p.namespace_id = pr.namespace_id AND p.id = pr.id)`,
                 page,
               )} AS body`,
+      { prepared: true },
     );
   }
 
