@@ -44,7 +44,8 @@ import { fmt, markdownTable, ms, size } from './bench/stats.js';
  *                      collections, projects, namespaces, members-page, members-cursor); default all
  *   BENCH_WRITES (1)   0 skips the write figures
  *   BENCH_BIG (0)      1 adds the big-collection figures; BENCH_MEMBERS (1,000,000) its size
- *   BENCH_PORT (4100)  the service listens on +1, the bare server on +2
+ *   BENCH_PORT (4100)  the service listens on +1, the bare server on +2, the bare server that prepares
+ *                      its statements on +3 (server database: both ceilings are measured and reported)
  *   BENCH_LOG_LEVEL (info)  the service's LOG_LEVEL (its log goes to /dev/null)
  */
 
@@ -69,6 +70,8 @@ interface ReadResult {
   captured: Captured;
   service: Measured;
   bare: Measured | null;
+  /** The bare server sending the same statements as named prepared statements (server database only). */
+  barePrepared: Measured | null;
   prepared: PreparedRoute | null;
 }
 
@@ -76,12 +79,13 @@ function startService(db: BenchDatabase): Promise<Child> {
   return Child.start(childScript('service-child'), { name: 'service', env: serviceEnv(db, PORT + 1, POOL_SIZE) });
 }
 
-function startBare(db: BenchDatabase): Promise<Child> {
+function startBare(db: BenchDatabase, prepared = false): Promise<Child> {
   return Child.start(childScript('bare-child'), {
-    name: 'bare server',
+    name: prepared ? 'bare server (prepared)' : 'bare server',
     env: {
       ...process.env,
-      BARE_PORT: String(PORT + 2),
+      BARE_PORT: String(PORT + (prepared ? 3 : 2)),
+      BARE_PREPARED: prepared ? '1' : '0',
       BARE_POOL_SIZE: String(POOL_SIZE),
       ...(db.kind === 'server' ? { BARE_DATABASE_URL: db.url } : { BARE_PGLITE_DIR: db.dataDir }),
     },
@@ -99,8 +103,10 @@ async function prepareBare(
 }
 
 function readTable(results: ReadResult[]): string {
-  const rows = results.map(({ route, captured, service, bare }) => {
-    const trouble = [problems(service), bare ? problems(bare) : ''].filter(Boolean).join('; ');
+  const rows = results.map(({ route, captured, service, bare, barePrepared }) => {
+    const trouble = [problems(service), bare ? problems(bare) : '', barePrepared ? problems(barePrepared) : '']
+      .filter(Boolean)
+      .join('; ');
     return [
       route.label + (trouble ? ` (!) ${trouble}` : ''),
       fmt(captured.perRequest, 2),
@@ -112,6 +118,9 @@ function readTable(results: ReadResult[]): string {
       bare ? fmt(bare.cpuPerRequest) : '—',
       bare ? `**${fmt(service.rps / bare.rps, 2)}**` : '—',
       bare ? fmt(bare.cpuPerRequest / service.cpuPerRequest, 2) : '—',
+      barePrepared ? fmt(barePrepared.rps) : '—',
+      barePrepared ? `${ms(barePrepared.p50)} / ${ms(barePrepared.p99)}` : '—',
+      barePrepared ? `**${fmt(service.rps / barePrepared.rps, 2)}**` : '—',
     ];
   });
   return markdownTable(
@@ -126,9 +135,12 @@ function readTable(results: ReadResult[]): string {
       'bare CPU µs / request',
       'req/s service / bare',
       'CPU bare / service',
+      'prepared bare req/s',
+      'prepared bare p50 / p99 ms',
+      'req/s service / prepared bare',
     ],
     rows,
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
@@ -254,6 +266,7 @@ async function main(): Promise<void> {
   const host = machine();
   await assertPortFree(PORT + 1);
   await assertPortFree(PORT + 2);
+  await assertPortFree(PORT + 3);
   const db = await benchDatabase('bench');
   const children: Child[] = [];
   const track = (child: Child): Child => (children.push(child), child);
@@ -279,33 +292,40 @@ async function main(): Promise<void> {
       captured: captured.get(route.key) as Captured,
       service: undefined as unknown as Measured,
       bare: null,
+      barePrepared: null,
       prepared: null,
     }));
     const spec = (base: string, route: ReadRoute) => ({ url: base + route.path, headers: api.headers });
 
     if (db.kind === 'server') {
       // Both servers up; the rounds of one route alternate between them.
+      // Two ceilings: the bare server sending the service's statements unnamed (parsed and planned
+      // each time), and sending them as named prepared statements (planned once per connection).
       const bare = track(await startBare(db));
+      const barePrepared = track(await startBare(db, true));
       const prepared = await prepareBare(bare, routes, captured);
-      // Both processes' first minutes under load compile their hot paths: warm them on every route first.
+      await prepareBare(barePrepared, routes, captured);
+      // The processes' first minutes under load compile their hot paths: warm them on every route first.
       for (const route of routes) {
-        for (const base of [api.base, bare.ready.url as string]) {
+        for (const base of [api.base, bare.ready.url as string, barePrepared.ready.url as string]) {
           await measure(load, spec(base, route), { ...LOAD, seconds: Math.min(0.5, LOAD.seconds), warmup: 0 });
         }
       }
       for (const [i, result] of results.entries()) {
         log(`  ${result.route.label}`);
         result.prepared = prepared[i];
-        [result.service, result.bare] = await measureAlternating(
+        [result.service, result.bare, result.barePrepared] = await measureAlternating(
           load,
           [
             { spec: spec(api.base, result.route), server: service },
             { spec: spec(bare.ready.url as string, result.route), server: bare },
+            { spec: spec(barePrepared.ready.url as string, result.route), server: barePrepared },
           ],
           { ...LOAD, rounds: ROUNDS },
         );
       }
       await bare.stop();
+      await barePrepared.stop();
     } else {
       // One process at a time can open the embedded database: the service's runs, then the bare server's.
       for (const result of results) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -82,7 +83,22 @@ async function main(): Promise<void> {
   if (process.env.BARE_DATABASE_URL) {
     const pool = new pg.Pool({ connectionString: process.env.BARE_DATABASE_URL, max: poolSize });
     pool.on('error', () => undefined);
-    run = async (sql, params) => (await pool.query<Row>(sql, params)).rows;
+    // BARE_PREPARED=1: each statement as a named prepared statement (its name from its text), as
+    // the service sends its prepared ones: the higher of the two ceilings.
+    const prepared = process.env.BARE_PREPARED === '1';
+    const names = new Map<string, string>();
+    const nameOf = (sql: string): string => {
+      let name = names.get(sql);
+      if (name === undefined)
+        names.set(sql, (name = `bare_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`));
+      return name;
+    };
+    run = async (sql, params) =>
+      (
+        await pool.query<Row>(
+          prepared ? { name: nameOf(sql), text: sql, values: params } : { text: sql, values: params },
+        )
+      ).rows;
     close = () => pool.end();
   } else if (process.env.BARE_PGLITE_DIR) {
     const pglite = await openPglite(join(process.env.BARE_PGLITE_DIR, 'pgdata'));
