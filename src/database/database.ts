@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Sql } from './sql.js';
+
+const require = createRequire(import.meta.url);
 
 /** The SQLSTATE of an error PostgreSQL (server or embedded) raised, or null for any other error. */
 export function sqlState(error: unknown): string | null {
@@ -335,12 +341,42 @@ export class EmbeddedDatabase extends Database {
 /** Extensions the migrations create; PGlite must load their code when it starts. */
 export const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
 
+/**
+ * PGlite's own start parameters, with a 16 MB buffer cache instead of the 128 MB its initdb writes
+ * into postgresql.conf: the engine zeroes the whole cache at start, so all of it stayed resident
+ * (issue 18). Reads that miss the cache come from the OS page cache (persisted) or the in-memory
+ * file system (`memory://`), both a copy away.
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * Creates an empty persisted database in `dataDir` in a child process, when it holds none yet:
+ * initdb runs in a second WebAssembly instance whose memory (some 110 MB) a process would keep
+ * resident after it ends, so the service only ever opens an existing directory.
+ */
+export async function initPgliteDataDir(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  mkdirSync(dataDir, { recursive: true });
+  const script = `const { PGlite } = require(process.argv[1]);
+PGlite.create({ dataDir: process.argv[2], startParams: JSON.parse(process.argv[3]) }).then((db) => db.close());`;
+  const args = ['-e', script, require.resolve('@electric-sql/pglite'), dataDir, JSON.stringify(PGLITE_START_PARAMS)];
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, args, (error, _stdout, stderr) =>
+      error
+        ? reject(new Error(`creating the embedded database in ${dataDir} failed: ${stderr || error.message}`))
+        : resolve(),
+    );
+  });
+}
+
 /** A new PGlite, in memory (`dataDir` null) or persisted; writes reach the disk before a statement returns. */
 export async function openPglite(dataDir: string | null): Promise<PGlite> {
+  if (dataDir !== null) await initPgliteDataDir(dataDir);
   return PGlite.create({
     dataDir: dataDir ?? undefined,
     relaxedDurability: false,
     extensions: PGLITE_EXTENSIONS,
+    startParams: PGLITE_START_PARAMS,
   });
 }
 
