@@ -144,6 +144,8 @@ export abstract class Database implements Queryable {
   ): Promise<() => Promise<void>>;
 
   abstract poolStats(): PoolStats;
+  /** Bytes of memory the engine holds in this process (the embedded engine's), or null where it cannot be read. */
+  abstract engineMemoryBytes(): number | null;
   abstract close(): Promise<void>;
   protected abstract send<T>(sql: string, params: unknown[], prepared?: boolean): Promise<T[]>;
 }
@@ -285,6 +287,11 @@ export class ServerDatabase extends Database {
     return { size: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
+  /** The server's memory is its own process's. */
+  engineMemoryBytes(): null {
+    return null;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -331,6 +338,16 @@ export class EmbeddedDatabase extends Database {
 
   poolStats(): PoolStats {
     return { size: 1, idle: 1, waiting: 0 };
+  }
+
+  /**
+   * The size of PGlite's WebAssembly memory: 128 MiB at start, growing (never shrinking) when the
+   * engine needs more. PGlite keeps its Emscripten module protected, hence the cast; null if a
+   * release moves it.
+   */
+  engineMemoryBytes(): number | null {
+    const heap = (this.pglite as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8;
+    return heap && !this.pglite.closed ? heap.buffer.byteLength : null;
   }
 
   async close(): Promise<void> {
