@@ -77,6 +77,9 @@ class Recorder extends Database {
   poolStats(): PoolStats {
     return { size: 0, idle: 0, waiting: 0 };
   }
+  engineMemoryBytes(): null {
+    return null;
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -314,6 +314,16 @@ describe('operators and browser apps', () => {
           expect(lines.some((l) => new RegExp(`^${gauge} \\d+$`).test(l))).toBe(true);
         }
         expect(lines).toContain('# TYPE rate_limit_refusals_total counter');
+        // The embedded engine's WebAssembly memory: 128 MiB at start, in 64 KiB pages; no such line on a server.
+        const wasm = lines.filter((l) => l.startsWith('db_embedded_wasm_memory_bytes'));
+        if (process.env.DATABASE_URL) {
+          expect(wasm).toEqual([]);
+        } else {
+          expect(lines).toContain('# TYPE db_embedded_wasm_memory_bytes gauge');
+          expect(wasm).toHaveLength(1);
+          const bytes = Number(wasm[0].split(' ')[1]);
+          expect([bytes >= 128 * 1024 * 1024, bytes % 65536]).toEqual([true, 0]);
+        }
         expect(lines.some((l) => /^process_cpu_user_seconds_total \d/.test(l))).toBe(true);
         expect(lines.some((l) => /^process_resident_memory_bytes \d+$/.test(l))).toBe(true);
         expect(lines.some((l) => /^nodejs_eventloop_lag_seconds \d/.test(l))).toBe(true);

@@ -8,7 +8,7 @@ import { DatabaseConfig } from '#src/config/config.js';
 import { ENTITIES } from '#src/database/entities.js';
 import { MIGRATIONS } from '#migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { PGLITE_EXTENSIONS } from './database.js';
+import { PGLITE_EXTENSIONS, PGLITE_START_PARAMS } from './database.js';
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
@@ -70,7 +70,12 @@ export function dataSourceOptions(db: DatabaseConfig, logger?: Logger, pglite?: 
       dataDir = join(db.dataDir, 'pgdata');
       mkdirSync(dataDir, { recursive: true });
     }
-    const driver = new PGliteDriver({ dataDir, relaxedDurability: false, extensions: PGLITE_EXTENSIONS }).driver;
+    const driver = new PGliteDriver({
+      dataDir,
+      relaxedDurability: false,
+      extensions: PGLITE_EXTENSIONS,
+      startParams: PGLITE_START_PARAMS,
+    }).driver;
     return { ...common, driver };
   }
   return {

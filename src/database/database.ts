@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Sql } from './sql.js';
+
+const require = createRequire(import.meta.url);
 
 /** The SQLSTATE of an error PostgreSQL (server or embedded) raised, or null for any other error. */
 export function sqlState(error: unknown): string | null {
@@ -138,6 +144,8 @@ export abstract class Database implements Queryable {
   ): Promise<() => Promise<void>>;
 
   abstract poolStats(): PoolStats;
+  /** Bytes of memory the engine holds in this process (the embedded engine's), or null where it cannot be read. */
+  abstract engineMemoryBytes(): number | null;
   abstract close(): Promise<void>;
   protected abstract send<T>(sql: string, params: unknown[], prepared?: boolean): Promise<T[]>;
 }
@@ -283,6 +291,11 @@ export class ServerDatabase extends Database {
     return { size: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
+  /** The server's memory is its own process's. */
+  engineMemoryBytes(): null {
+    return null;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -331,6 +344,16 @@ export class EmbeddedDatabase extends Database {
     return { size: 1, idle: 1, waiting: 0 };
   }
 
+  /**
+   * The size of PGlite's WebAssembly memory: 128 MiB at start, growing (never shrinking) when the
+   * engine needs more. PGlite keeps its Emscripten module protected, hence the cast; null if a
+   * release moves it.
+   */
+  engineMemoryBytes(): number | null {
+    const heap = (this.pglite as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8;
+    return heap && !this.pglite.closed ? heap.buffer.byteLength : null;
+  }
+
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
   }
@@ -339,12 +362,42 @@ export class EmbeddedDatabase extends Database {
 /** Extensions the migrations create; PGlite must load their code when it starts. */
 export const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
 
+/**
+ * PGlite's own start parameters, with a 16 MB buffer cache instead of the 128 MB its initdb writes
+ * into postgresql.conf: the engine zeroes the whole cache at start, so all of it stayed resident
+ * (issue 18). Reads that miss the cache come from the OS page cache (persisted) or the in-memory
+ * file system (`memory://`), both a copy away.
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * Creates an empty persisted database in `dataDir` in a child process, when it holds none yet:
+ * initdb runs in a second WebAssembly instance whose memory (some 110 MB) a process would keep
+ * resident after it ends, so the service only ever opens an existing directory.
+ */
+export async function initPgliteDataDir(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  mkdirSync(dataDir, { recursive: true });
+  const script = `const { PGlite } = require(process.argv[1]);
+PGlite.create({ dataDir: process.argv[2], startParams: JSON.parse(process.argv[3]) }).then((db) => db.close());`;
+  const args = ['-e', script, require.resolve('@electric-sql/pglite'), dataDir, JSON.stringify(PGLITE_START_PARAMS)];
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, args, (error, _stdout, stderr) =>
+      error
+        ? reject(new Error(`creating the embedded database in ${dataDir} failed: ${stderr || error.message}`))
+        : resolve(),
+    );
+  });
+}
+
 /** A new PGlite, in memory (`dataDir` null) or persisted; writes reach the disk before a statement returns. */
 export async function openPglite(dataDir: string | null): Promise<PGlite> {
+  if (dataDir !== null) await initPgliteDataDir(dataDir);
   return PGlite.create({
     dataDir: dataDir ?? undefined,
     relaxedDurability: false,
     extensions: PGLITE_EXTENSIONS,
+    startParams: PGLITE_START_PARAMS,
   });
 }
 

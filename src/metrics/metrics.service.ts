@@ -56,6 +56,17 @@ export class MetricsService {
     pool('db_pool_idle', 'Database connections idle', (s) => s.idle);
     pool('db_pool_in_use', 'Database connections running a statement', (s) => s.size - s.idle);
     pool('db_pool_waiting', 'Requests waiting for a database connection', (s) => s.waiting);
+    if (database.kind === 'embedded') {
+      new Gauge({
+        name: 'db_embedded_wasm_memory_bytes',
+        help: "The embedded engine's WebAssembly memory (its buffer cache, catalogs, sorts); it grows and never shrinks",
+        registers: [this.registry],
+        collect() {
+          const bytes = database.engineMemoryBytes();
+          if (bytes !== null) this.set(bytes);
+        },
+      });
+    }
     // Every limit is listed from the start (at 0), so an alert on its rate has a series to read.
     for (const limit of REFUSAL_LIMITS) this.refusals.inc({ limit }, 0);
     for (const outcome of ['delivered', 'retrying', 'failed']) this.deliveries.inc({ outcome }, 0);
