@@ -18,8 +18,9 @@ const common = {
 };
 
 export default {
-  // Starting the app (and an embedded database) can take seconds on a busy machine.
-  testTimeout: 60000,
+  // Starting the app (and an embedded database) can take seconds on a busy machine, a fresh
+  // DATA_DIR (initdb) tens of seconds on a loaded 2-core one: a timeout here is not a speed check.
+  testTimeout: 150000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

@@ -404,7 +404,7 @@ describe('issue 7 rows 8, 10 and 15: the built service as a process', () => {
     expect(service.output().trim()).toBe(
       'Configuration error: JWT_PUBLIC_KEY needs JWT_ISSUER or JWT_AUDIENCE (or both), so tokens your identity provider issued for other services are refused.',
     );
-  }, 60_000);
+  }, 150_000);
 
   it('row 8: clients that go away mid-body, mid-answer or while queued are not logged as "database unreachable" (nor as errors)', async () => {
     const server = process.env.DATABASE_URL;

@@ -12,10 +12,10 @@ describe('DreamLake CLI flow', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await TestApp.start();
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await t.close();
-  }, 60_000);
+  }, 150_000);
 
   it('dataset, collections, links, members, paging, delete', async () => {
     const ns = await t.namespace(USER);
@@ -179,5 +179,5 @@ describe('DreamLake CLI flow', () => {
       total: 0,
       totalPages: 0,
     });
-  }, 60_000);
+  }, 150_000);
 });

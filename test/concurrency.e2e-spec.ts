@@ -40,10 +40,10 @@ describe('concurrency', () => {
     ns = await t.namespace(OWNER, { [WRITER]: 'writer' });
     P = await t.project(ns, OWNER);
     projectSlug = P.split('/').at(-1)!;
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await t.close();
-  }, 60_000);
+  }, 150_000);
 
   /** One request straight to the server (no statement counting), as `as`. */
   async function raw(

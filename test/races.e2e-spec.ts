@@ -25,10 +25,10 @@ describe('races on memberships and namespace deletes', () => {
 
   beforeAll(async () => {
     t = await TestApp.start();
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await t.close();
-  }, 60_000);
+  }, 150_000);
 
   /** One request straight to the server (no statement counting), as `as`. */
   async function raw(

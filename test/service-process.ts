@@ -94,7 +94,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, port);
-    await service.ready(options.timeoutMs ?? 45_000);
+    await service.ready(options.timeoutMs ?? 120_000);
     return service;
   }
 
