@@ -81,14 +81,17 @@ export class CollectionsService {
     // A big collection has no body yet: it is found, and streamed below.
     const decided = decide(decode({ ...row, body: row.big ? '' : row.body }), at);
     if (decided instanceof NotModified) return Answer.notModified(decided);
-    if (row.big) return new Answer(this.heavyReads.hold(this.streamed(at)), { etag: row.etag });
+    if (row.big) return new Answer(this.heavyReads.hold(at.userId, this.streamed(at)), { etag: row.etag });
     return new Answer(new RawJson(decided), { etag: row.etag });
   }
 
   private async *streamed(at: NamedAt): AsyncGenerator<string> {
     const parts = this.collections.streamMembers(at);
     const first = await parts.next();
-    if (first.done || !('collection' in first.value)) throw notFound(at, 'target'); // deleted meanwhile
+    if (first.done || !('collection' in first.value)) {
+      await parts.return(undefined);
+      throw notFound(at, 'target'); // deleted meanwhile
+    }
     yield* assemble(prepend(first.value, parts));
   }
 

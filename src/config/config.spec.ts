@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       ratePerMinute: 6000,
       rateLimitRedisUrl: null,
       heavyReads: 4,
+      streamSendTimeoutMs: 30_000,
       requestTimeoutMs: 30_000,
     });
     expect(config.trashRetentionDays).toBe(30);

@@ -64,6 +64,8 @@ export interface LimitsConfig {
   rateLimitRedisUrl: string | null;
   /** Full-member reads running at once in this instance; as many more may wait. */
   heavyReads: number;
+  /** A streamed answer whose client takes nothing more for this long is cut (connection closed). */
+  streamSendTimeoutMs: number;
   /** A request must have arrived whole (headers and body) within this. */
   requestTimeoutMs: number;
 }
@@ -196,6 +198,7 @@ function limits(env: Env): LimitsConfig {
     ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
     rateLimitRedisUrl: redis,
     heavyReads: integer(env, 'HEAVY_READS', 4, 1, 1000),
+    streamSendTimeoutMs: integer(env, 'STREAM_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
   };
 }
