@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       rateLimitRedisUrl: null,
       heavyReads: 4,
       streamSendTimeoutMs: 30_000,
+      fullAnswerMembers: 50_000,
       requestTimeoutMs: 30_000,
     });
     expect(config.trashRetentionDays).toBe(30);

@@ -66,6 +66,8 @@ export interface LimitsConfig {
   heavyReads: number;
   /** A streamed answer whose client takes nothing more for this long is cut (connection closed). */
   streamSendTimeoutMs: number;
+  /** A PATCH or trash restore of a collection with more members answers the first 100 and membersTruncated. */
+  fullAnswerMembers: number;
   /** A request must have arrived whole (headers and body) within this. */
   requestTimeoutMs: number;
 }
@@ -199,6 +201,7 @@ function limits(env: Env): LimitsConfig {
     rateLimitRedisUrl: redis,
     heavyReads: integer(env, 'HEAVY_READS', 4, 1, 1000),
     streamSendTimeoutMs: integer(env, 'STREAM_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    fullAnswerMembers: integer(env, 'FULL_ANSWER_MEMBERS', 50_000, 100, 50_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
   };
 }
