@@ -2535,6 +2535,7 @@ FROM
 -- $33 = "robotics"
 -- $34 = false
 -- $35 = null
+-- $36 = 50000
 WITH
   ns AS (
     SELECT
@@ -2827,48 +2828,96 @@ SELECT
   ) AS etag,
   (
     SELECT
-      json_build_object(
-        'id',
-        c.id,
-        'name',
-        c.name,
-        'description',
-        c.description,
-        'tags',
-        to_json(c.tags),
-        'metadata',
-        c.metadata,
-        'projectId',
-        c.project_id,
-        'datasetId',
-        c.dataset_id,
-        'members',
-        (
-          SELECT
-            coalesce(json_agg(x.node_id), '[]')
-          FROM
-            (
-              SELECT
-                m.node_id,
-                m.position,
-                m.added_at
-              FROM
-                collection_member m
-              WHERE
-                m.namespace_id = c.namespace_id
-                AND m.collection_id = c.id
-                AND m.position >= 1
-              ORDER BY
-                m.position
-            ) x
-        ),
-        'memberCount',
-        c.member_count,
-        'createdAt',
-        iso_time (c.created_at),
-        'updatedAt',
-        iso_time (c.updated_at)
-      )::text
+      CASE
+        WHEN c.member_count > $36::int THEN json_build_object(
+          'id',
+          c.id,
+          'name',
+          c.name,
+          'description',
+          c.description,
+          'tags',
+          to_json(c.tags),
+          'metadata',
+          c.metadata,
+          'projectId',
+          c.project_id,
+          'datasetId',
+          c.dataset_id,
+          'members',
+          (
+            SELECT
+              coalesce(json_agg(x.node_id), '[]')
+            FROM
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = c.namespace_id
+                  AND m.collection_id = c.id
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+                LIMIT
+                  100
+              ) x
+          ),
+          'memberCount',
+          c.member_count,
+          'createdAt',
+          iso_time (c.created_at),
+          'updatedAt',
+          iso_time (c.updated_at),
+          'membersTruncated',
+          TRUE
+        )
+        ELSE json_build_object(
+          'id',
+          c.id,
+          'name',
+          c.name,
+          'description',
+          c.description,
+          'tags',
+          to_json(c.tags),
+          'metadata',
+          c.metadata,
+          'projectId',
+          c.project_id,
+          'datasetId',
+          c.dataset_id,
+          'members',
+          (
+            SELECT
+              coalesce(json_agg(x.node_id), '[]')
+            FROM
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = c.namespace_id
+                  AND m.collection_id = c.id
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              ) x
+          ),
+          'memberCount',
+          c.member_count,
+          'createdAt',
+          iso_time (c.created_at),
+          'updatedAt',
+          iso_time (c.updated_at)
+        )
+      END::text
     FROM
       c
   ) AS body;
@@ -2911,6 +2960,7 @@ SELECT
 -- $35 = "robotics"
 -- $36 = true
 -- $37 = "5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13"
+-- $38 = 50000
 WITH
   ns AS (
     SELECT
@@ -3208,48 +3258,96 @@ SELECT
   ) AS etag,
   (
     SELECT
-      json_build_object(
-        'id',
-        c.id,
-        'name',
-        c.name,
-        'description',
-        c.description,
-        'tags',
-        to_json(c.tags),
-        'metadata',
-        c.metadata,
-        'projectId',
-        c.project_id,
-        'datasetId',
-        c.dataset_id,
-        'members',
-        (
-          SELECT
-            coalesce(json_agg(x.node_id), '[]')
-          FROM
-            (
-              SELECT
-                m.node_id,
-                m.position,
-                m.added_at
-              FROM
-                collection_member m
-              WHERE
-                m.namespace_id = c.namespace_id
-                AND m.collection_id = c.id
-                AND m.position >= 1
-              ORDER BY
-                m.position
-            ) x
-        ),
-        'memberCount',
-        c.member_count,
-        'createdAt',
-        iso_time (c.created_at),
-        'updatedAt',
-        iso_time (c.updated_at)
-      )::text
+      CASE
+        WHEN c.member_count > $38::int THEN json_build_object(
+          'id',
+          c.id,
+          'name',
+          c.name,
+          'description',
+          c.description,
+          'tags',
+          to_json(c.tags),
+          'metadata',
+          c.metadata,
+          'projectId',
+          c.project_id,
+          'datasetId',
+          c.dataset_id,
+          'members',
+          (
+            SELECT
+              coalesce(json_agg(x.node_id), '[]')
+            FROM
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = c.namespace_id
+                  AND m.collection_id = c.id
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+                LIMIT
+                  100
+              ) x
+          ),
+          'memberCount',
+          c.member_count,
+          'createdAt',
+          iso_time (c.created_at),
+          'updatedAt',
+          iso_time (c.updated_at),
+          'membersTruncated',
+          TRUE
+        )
+        ELSE json_build_object(
+          'id',
+          c.id,
+          'name',
+          c.name,
+          'description',
+          c.description,
+          'tags',
+          to_json(c.tags),
+          'metadata',
+          c.metadata,
+          'projectId',
+          c.project_id,
+          'datasetId',
+          c.dataset_id,
+          'members',
+          (
+            SELECT
+              coalesce(json_agg(x.node_id), '[]')
+            FROM
+              (
+                SELECT
+                  m.node_id,
+                  m.position,
+                  m.added_at
+                FROM
+                  collection_member m
+                WHERE
+                  m.namespace_id = c.namespace_id
+                  AND m.collection_id = c.id
+                  AND m.position >= 1
+                ORDER BY
+                  m.position
+              ) x
+          ),
+          'memberCount',
+          c.member_count,
+          'createdAt',
+          iso_time (c.created_at),
+          'updatedAt',
+          iso_time (c.updated_at)
+        )
+      END::text
     FROM
       c
   ) AS body;

@@ -428,6 +428,7 @@ SELECT
 -- $25 = "req-0001"
 -- $26 = "dataset"
 -- $27 = "robotics"
+-- $28 = 50000
 WITH
   ns AS (
     SELECT
@@ -888,48 +889,96 @@ SELECT
     ),
     (
       SELECT
-        json_build_object(
-          'id',
-          rc.id,
-          'name',
-          rc.name,
-          'description',
-          rc.description,
-          'tags',
-          to_json(rc.tags),
-          'metadata',
-          rc.metadata,
-          'projectId',
-          rc.project_id,
-          'datasetId',
-          rc.dataset_id,
-          'members',
-          (
-            SELECT
-              coalesce(json_agg(x.node_id), '[]')
-            FROM
-              (
-                SELECT
-                  m.node_id,
-                  m.position,
-                  m.added_at
-                FROM
-                  collection_member m
-                WHERE
-                  m.namespace_id = rc.namespace_id
-                  AND m.collection_id = rc.id
-                  AND m.position >= 1
-                ORDER BY
-                  m.position
-              ) x
-          ),
-          'memberCount',
-          rc.member_count,
-          'createdAt',
-          iso_time (rc.created_at),
-          'updatedAt',
-          iso_time (rc.updated_at)
-        )::text
+        CASE
+          WHEN rc.member_count > $28::int THEN json_build_object(
+            'id',
+            rc.id,
+            'name',
+            rc.name,
+            'description',
+            rc.description,
+            'tags',
+            to_json(rc.tags),
+            'metadata',
+            rc.metadata,
+            'projectId',
+            rc.project_id,
+            'datasetId',
+            rc.dataset_id,
+            'members',
+            (
+              SELECT
+                coalesce(json_agg(x.node_id), '[]')
+              FROM
+                (
+                  SELECT
+                    m.node_id,
+                    m.position,
+                    m.added_at
+                  FROM
+                    collection_member m
+                  WHERE
+                    m.namespace_id = rc.namespace_id
+                    AND m.collection_id = rc.id
+                    AND m.position >= 1
+                  ORDER BY
+                    m.position
+                  LIMIT
+                    100
+                ) x
+            ),
+            'memberCount',
+            rc.member_count,
+            'createdAt',
+            iso_time (rc.created_at),
+            'updatedAt',
+            iso_time (rc.updated_at),
+            'membersTruncated',
+            TRUE
+          )
+          ELSE json_build_object(
+            'id',
+            rc.id,
+            'name',
+            rc.name,
+            'description',
+            rc.description,
+            'tags',
+            to_json(rc.tags),
+            'metadata',
+            rc.metadata,
+            'projectId',
+            rc.project_id,
+            'datasetId',
+            rc.dataset_id,
+            'members',
+            (
+              SELECT
+                coalesce(json_agg(x.node_id), '[]')
+              FROM
+                (
+                  SELECT
+                    m.node_id,
+                    m.position,
+                    m.added_at
+                  FROM
+                    collection_member m
+                  WHERE
+                    m.namespace_id = rc.namespace_id
+                    AND m.collection_id = rc.id
+                    AND m.position >= 1
+                  ORDER BY
+                    m.position
+                ) x
+            ),
+            'memberCount',
+            rc.member_count,
+            'createdAt',
+            iso_time (rc.created_at),
+            'updatedAt',
+            iso_time (rc.updated_at)
+          )
+        END::text
       FROM
         rc
     )
@@ -968,6 +1017,8 @@ SELECT
 -- $30 = "0000000000000000000000000000000000000000000000000000000000000000"
 -- $31 = 201
 -- $32 = null
+-- $33 = 50000
+-- $34 = 50000
 WITH
   ns AS (
     SELECT
@@ -1385,48 +1436,96 @@ WITH
             ),
             (
               SELECT
-                json_build_object(
-                  'id',
-                  rc.id,
-                  'name',
-                  rc.name,
-                  'description',
-                  rc.description,
-                  'tags',
-                  to_json(rc.tags),
-                  'metadata',
-                  rc.metadata,
-                  'projectId',
-                  rc.project_id,
-                  'datasetId',
-                  rc.dataset_id,
-                  'members',
-                  (
-                    SELECT
-                      coalesce(json_agg(x.node_id), '[]')
-                    FROM
-                      (
-                        SELECT
-                          m.node_id,
-                          m.position,
-                          m.added_at
-                        FROM
-                          collection_member m
-                        WHERE
-                          m.namespace_id = rc.namespace_id
-                          AND m.collection_id = rc.id
-                          AND m.position >= 1
-                        ORDER BY
-                          m.position
-                      ) x
-                  ),
-                  'memberCount',
-                  rc.member_count,
-                  'createdAt',
-                  iso_time (rc.created_at),
-                  'updatedAt',
-                  iso_time (rc.updated_at)
-                )::text
+                CASE
+                  WHEN rc.member_count > $33::int THEN json_build_object(
+                    'id',
+                    rc.id,
+                    'name',
+                    rc.name,
+                    'description',
+                    rc.description,
+                    'tags',
+                    to_json(rc.tags),
+                    'metadata',
+                    rc.metadata,
+                    'projectId',
+                    rc.project_id,
+                    'datasetId',
+                    rc.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = rc.namespace_id
+                            AND m.collection_id = rc.id
+                            AND m.position >= 1
+                          ORDER BY
+                            m.position
+                          LIMIT
+                            100
+                        ) x
+                    ),
+                    'memberCount',
+                    rc.member_count,
+                    'createdAt',
+                    iso_time (rc.created_at),
+                    'updatedAt',
+                    iso_time (rc.updated_at),
+                    'membersTruncated',
+                    TRUE
+                  )
+                  ELSE json_build_object(
+                    'id',
+                    rc.id,
+                    'name',
+                    rc.name,
+                    'description',
+                    rc.description,
+                    'tags',
+                    to_json(rc.tags),
+                    'metadata',
+                    rc.metadata,
+                    'projectId',
+                    rc.project_id,
+                    'datasetId',
+                    rc.dataset_id,
+                    'members',
+                    (
+                      SELECT
+                        coalesce(json_agg(x.node_id), '[]')
+                      FROM
+                        (
+                          SELECT
+                            m.node_id,
+                            m.position,
+                            m.added_at
+                          FROM
+                            collection_member m
+                          WHERE
+                            m.namespace_id = rc.namespace_id
+                            AND m.collection_id = rc.id
+                            AND m.position >= 1
+                          ORDER BY
+                            m.position
+                        ) x
+                    ),
+                    'memberCount',
+                    rc.member_count,
+                    'createdAt',
+                    iso_time (rc.created_at),
+                    'updatedAt',
+                    iso_time (rc.updated_at)
+                  )
+                END::text
               FROM
                 rc
             )
@@ -1517,48 +1616,96 @@ SELECT
     ),
     (
       SELECT
-        json_build_object(
-          'id',
-          rc.id,
-          'name',
-          rc.name,
-          'description',
-          rc.description,
-          'tags',
-          to_json(rc.tags),
-          'metadata',
-          rc.metadata,
-          'projectId',
-          rc.project_id,
-          'datasetId',
-          rc.dataset_id,
-          'members',
-          (
-            SELECT
-              coalesce(json_agg(x.node_id), '[]')
-            FROM
-              (
-                SELECT
-                  m.node_id,
-                  m.position,
-                  m.added_at
-                FROM
-                  collection_member m
-                WHERE
-                  m.namespace_id = rc.namespace_id
-                  AND m.collection_id = rc.id
-                  AND m.position >= 1
-                ORDER BY
-                  m.position
-              ) x
-          ),
-          'memberCount',
-          rc.member_count,
-          'createdAt',
-          iso_time (rc.created_at),
-          'updatedAt',
-          iso_time (rc.updated_at)
-        )::text
+        CASE
+          WHEN rc.member_count > $34::int THEN json_build_object(
+            'id',
+            rc.id,
+            'name',
+            rc.name,
+            'description',
+            rc.description,
+            'tags',
+            to_json(rc.tags),
+            'metadata',
+            rc.metadata,
+            'projectId',
+            rc.project_id,
+            'datasetId',
+            rc.dataset_id,
+            'members',
+            (
+              SELECT
+                coalesce(json_agg(x.node_id), '[]')
+              FROM
+                (
+                  SELECT
+                    m.node_id,
+                    m.position,
+                    m.added_at
+                  FROM
+                    collection_member m
+                  WHERE
+                    m.namespace_id = rc.namespace_id
+                    AND m.collection_id = rc.id
+                    AND m.position >= 1
+                  ORDER BY
+                    m.position
+                  LIMIT
+                    100
+                ) x
+            ),
+            'memberCount',
+            rc.member_count,
+            'createdAt',
+            iso_time (rc.created_at),
+            'updatedAt',
+            iso_time (rc.updated_at),
+            'membersTruncated',
+            TRUE
+          )
+          ELSE json_build_object(
+            'id',
+            rc.id,
+            'name',
+            rc.name,
+            'description',
+            rc.description,
+            'tags',
+            to_json(rc.tags),
+            'metadata',
+            rc.metadata,
+            'projectId',
+            rc.project_id,
+            'datasetId',
+            rc.dataset_id,
+            'members',
+            (
+              SELECT
+                coalesce(json_agg(x.node_id), '[]')
+              FROM
+                (
+                  SELECT
+                    m.node_id,
+                    m.position,
+                    m.added_at
+                  FROM
+                    collection_member m
+                  WHERE
+                    m.namespace_id = rc.namespace_id
+                    AND m.collection_id = rc.id
+                    AND m.position >= 1
+                  ORDER BY
+                    m.position
+                ) x
+            ),
+            'memberCount',
+            rc.member_count,
+            'createdAt',
+            iso_time (rc.created_at),
+            'updatedAt',
+            iso_time (rc.updated_at)
+          )
+        END::text
       FROM
         rc
     )

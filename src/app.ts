@@ -22,6 +22,7 @@ import { createLogger, NestPinoLogger } from './http/logging.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { limitBodyTime } from './http/request-timeout.js';
+import { limitWritesPerCaller } from './http/writes-per-caller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 /** Headers a browser app may read from an answer when CORS is on. */
@@ -127,6 +128,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRequest', authenticationHook());
   fastify.addHook('onRequest', limits.perCaller);
   limitBodyTime(fastify, config.limits.requestTimeoutMs);
+  const writes = limitWritesPerCaller(fastify, config.limits.writesPerCaller);
   closeConnectionsWhenClosing(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -134,7 +136,26 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
     bodyParser: false,
   });
-  if (config.metrics) metrics = app.get(MetricsService);
+  if (config.metrics) {
+    const registry = app.get(MetricsService);
+    metrics = registry;
+    registry.gauge('caller_writes_running', 'Writes running under DB_WRITES_PER_CALLER', () => writes.running);
+    registry.gauge(
+      'caller_writes_waiting',
+      'Writes waiting for their caller’s DB_WRITES_PER_CALLER turn',
+      () => writes.waiting,
+    );
+    registry.gauge(
+      'caller_writes_waiting_max_per_caller',
+      'Writes waiting of the caller with the most waiting',
+      () => writes.maxWaitingPerCaller,
+    );
+    registry.gauge(
+      'caller_writes_waited',
+      'Writes that waited for their caller’s turn since start',
+      () => writes.waitedTotal,
+    );
+  }
   // One access line per request, and its latency in /metrics.
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -4544,7 +4544,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The collection as it is now, with all its members */
+            /** @description The collection as it is now, with all its members; over 50,000 members (FULL_ANSWER_MEMBERS) the first 100 and membersTruncated: true (GET streams them all) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4555,7 +4555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CollectionDto"];
+                    "application/json": components["schemas"]["CollectionDto"] | components["schemas"]["CollectionListItemDto"];
                 };
             };
             /** @description Invalid input: `message` lists every problem, one sentence each */
@@ -4997,7 +4997,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The restored dataset or collection */
+            /** @description The restored dataset or collection (a collection of over 50,000 members, FULL_ANSWER_MEMBERS: the first 100 and membersTruncated: true) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5008,7 +5008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasetDto"] | components["schemas"]["CollectionDto"];
+                    "application/json": components["schemas"]["DatasetDto"] | components["schemas"]["CollectionDto"] | components["schemas"]["CollectionListItemDto"];
                 };
             };
             /** @description Invalid input: `message` lists every problem, one sentence each */

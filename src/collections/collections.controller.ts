@@ -4,7 +4,14 @@ import { At, type NamedAt, type ProjectAt } from '../common/target.js';
 import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ApiErrors, CONFLICT, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
 import { ApiOkResponseOneOf } from '../common/api-responses.js';
 import { IdListBody } from '../http/json-body.js';
@@ -16,6 +23,7 @@ import {
   AddMembersDto,
   AddMembersResultDto,
   CollectionDto,
+  CollectionListItemDto,
   CollectionListQuery,
   CollectionPageDto,
   CollectionQuery,
@@ -78,7 +86,12 @@ export class CollectionsController {
 
   @Patch(':name')
   @ApiOperation({ summary: 'Update a collection (writer); datasetId moves it, null makes it standalone' })
-  @ApiOkResponse({ type: CollectionDto, description: 'The collection as it is now, with all its members' })
+  @ApiOkResponse({
+    description:
+      'The collection as it is now, with all its members; over 50,000 members (FULL_ANSWER_MEMBERS) the first 100 ' +
+      'and membersTruncated: true (GET streams them all)',
+    schema: { anyOf: [{ $ref: getSchemaPath(CollectionDto) }, { $ref: getSchemaPath(CollectionListItemDto) }] },
+  })
   @ApiErrors({
     400: [INVALID.nameNull],
     403: forbidden('writer'),

@@ -17,6 +17,7 @@ import {
   memberRows,
   STREAM_ABOVE,
   collectionFields,
+  writtenCollectionJson,
   jsonOf,
 } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
@@ -312,7 +313,8 @@ export class CollectionsRepository {
   /**
    * Changes the given fields when `ifMatch` is null or the collection's current tag; `datasetId`
    * moves it into another live dataset of the project, or (null) makes it standalone. A taken
-   * name fails on uq_collection_name. Answers the collection with all its members and its new tag.
+   * name fails on uq_collection_name. Answers the collection with all its members (beyond
+   * `fullUpTo` members the first 100 and membersTruncated) and its new tag.
    */
   @GenerateSql(
     { params: (f) => [named(f), { description: 'Front camera clips' }, 'writer', null] },
@@ -323,6 +325,7 @@ export class CollectionsRepository {
     patch: UpdateCollectionDto,
     needs: Role,
     ifMatch: string[] | null,
+    fullUpTo: number = STREAM_ABOVE,
   ): Promise<DatasetNamed & { etag: string | null }> {
     const scope = targetScope(at, 'collection', 'update');
     const moves = patch.datasetId !== undefined;
@@ -359,7 +362,7 @@ export class CollectionsRepository {
        ${recordChange('ev_to', at, 'dataset.collections.changed', 'dataset', moved('added', sql`c.dataset_id`))}
        SELECT ${scope.found}, ${datasetFound} AS dataset_found,
               (SELECT ${collectionEtag('c')} FROM c) AS etag,
-              (SELECT ${collectionJson('c', { all: true })}::text FROM c) AS body`,
+              (SELECT ${writtenCollectionJson('c', fullUpTo)}::text FROM c) AS body`,
     );
   }
 

@@ -1,4 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
 import { REQUIRED_ROLE } from '../auth/roles.js';
 import { Answer, segment } from '../common/answer.js';
 import { NotFoundError } from '../common/errors.js';
@@ -48,6 +50,7 @@ export class CollectionsService {
     private readonly collections: CollectionsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly heavyReads: HeavyReads,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   create(at: ProjectAt, dto: CreateCollectionDto, key: IdempotencyRequest | null): Promise<Answer<CollectionDto>> {
@@ -81,20 +84,23 @@ export class CollectionsService {
     // A big collection has no body yet: it is found, and streamed below.
     const decided = decide(decode({ ...row, body: row.big ? '' : row.body }), at);
     if (decided instanceof NotModified) return Answer.notModified(decided);
-    if (row.big) return new Answer(this.heavyReads.hold(this.streamed(at)), { etag: row.etag });
+    if (row.big) return new Answer(this.heavyReads.hold(at.userId, this.streamed(at)), { etag: row.etag });
     return new Answer(new RawJson(decided), { etag: row.etag });
   }
 
   private async *streamed(at: NamedAt): AsyncGenerator<string> {
     const parts = this.collections.streamMembers(at);
     const first = await parts.next();
-    if (first.done || !('collection' in first.value)) throw notFound(at, 'target'); // deleted meanwhile
+    if (first.done || !('collection' in first.value)) {
+      await parts.return(undefined);
+      throw notFound(at, 'target'); // deleted meanwhile
+    }
     yield* assemble(prepend(first.value, parts));
   }
 
   async update(at: NamedAt, patch: UpdateCollectionDto, ifMatch: string[] | null): Promise<Answer<CollectionDto>> {
     rejectNulls(patch, ['name', 'tags']);
-    const row = await this.collections.update(at, patch, WRITE, ifMatch);
+    const row = await this.collections.update(at, patch, WRITE, ifMatch, this.config.limits.fullAnswerMembers);
     const body = settle(row, at, { needs: WRITE, ifMatch, refuse: unknownDataset(at, patch.datasetId) });
     return new Answer(new RawJson(body), { etag: row.etag });
   }

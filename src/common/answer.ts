@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
+import { HeavyRead } from './heavy-reads.js';
 import { NotModified } from './outcome.js';
 import type { RawJson } from './raw-json.js';
 
@@ -66,6 +67,8 @@ function apply(reply: FastifyReply, answer: Answer): unknown {
     return new Response(null, { status: 304, headers });
   }
   if (!('text' in answer.body)) void reply.header('content-type', contentType ?? 'application/json; charset=utf-8');
+  // A big answer watches its client: released when it leaves or stops reading.
+  if (answer.body instanceof HeavyRead) return answer.body.to(reply);
   return answer.body;
 }
 

@@ -49,8 +49,16 @@ export async function* assemble(parts: AsyncIterable<StreamPart>): AsyncGenerato
   yield (collectionTail ?? '') + (datasetTail ?? '');
 }
 
-/** `first`, then the rest of `parts` (a part already read to check the answer exists). */
-export async function* prepend<T>(first: T, parts: AsyncIterable<T>): AsyncGenerator<T> {
-  yield first;
-  yield* parts;
+/**
+ * `first`, then the rest of `parts` (a part already read to check the answer exists). `parts` is
+ * closed however this ends, also when the consumer stops at `first` (a client gone after the first
+ * piece): it may hold a pooled connection and a snapshot until its `finally` runs.
+ */
+export async function* prepend<T>(first: T, parts: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield first;
+    yield* parts;
+  } finally {
+    await parts.return(undefined);
+  }
 }

@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       ratePerMinute: 6000,
       rateLimitRedisUrl: null,
       heavyReads: 4,
+      streamSendTimeoutMs: 30_000,
+      fullAnswerMembers: 50_000,
+      writesPerCaller: 0,
       requestTimeoutMs: 30_000,
     });
     expect(config.trashRetentionDays).toBe(30);
@@ -50,6 +53,8 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '4',
       DB_STATEMENT_TIMEOUT_MS: '0',
     });
+    // One caller's writes take at most half of the pool (issue 21, row 3).
+    expect(config.limits.writesPerCaller).toBe(2);
     expect(config.database).toEqual({
       kind: 'server',
       url: 'postgres://u:p@db:5432/x',

@@ -64,6 +64,12 @@ export interface LimitsConfig {
   rateLimitRedisUrl: string | null;
   /** Full-member reads running at once in this instance; as many more may wait. */
   heavyReads: number;
+  /** A streamed answer whose client takes nothing more for this long is cut (connection closed). */
+  streamSendTimeoutMs: number;
+  /** A PATCH or trash restore of a collection with more members answers the first 100 and membersTruncated. */
+  fullAnswerMembers: number;
+  /** Writes of one caller running at once per instance (others wait, holding no connection); 0: no limit. */
+  writesPerCaller: number;
   /** A request must have arrived whole (headers and body) within this. */
   requestTimeoutMs: number;
 }
@@ -187,7 +193,7 @@ function logFormat(env: Env): 'json' | 'pretty' {
   return env.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty';
 }
 
-function limits(env: Env): LimitsConfig {
+function limits(env: Env, db: DatabaseConfig): LimitsConfig {
   const redis = text(env, 'RATE_LIMIT_REDIS_URL');
   if (redis !== null && !/^rediss?:\/\/.+/.test(redis)) {
     throw new ConfigError(`RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got '${redis}'.`);
@@ -196,6 +202,16 @@ function limits(env: Env): LimitsConfig {
     ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
     rateLimitRedisUrl: redis,
     heavyReads: integer(env, 'HEAVY_READS', 4, 1, 1000),
+    streamSendTimeoutMs: integer(env, 'STREAM_SEND_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    fullAnswerMembers: integer(env, 'FULL_ANSWER_MEMBERS', 50_000, 100, 50_000),
+    // Half of the pool: one caller's writes waiting on one row lock leave the rest to others.
+    writesPerCaller: integer(
+      env,
+      'DB_WRITES_PER_CALLER',
+      db.kind === 'server' ? Math.ceil(db.poolSize / 2) : 0,
+      0,
+      1000,
+    ),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
   };
 }
@@ -223,7 +239,7 @@ export function loadConfig(env: Env = readEnv()): AppConfig {
     jwt: jwt(env, db),
     logLevel: logLevel as LogLevel,
     logFormat: logFormat(env),
-    limits: limits(env),
+    limits: limits(env, db),
     trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 1, 36_500),
     corsOrigins: corsOrigins(env),
     metrics: boolean(env, 'METRICS', true),

@@ -72,6 +72,8 @@ export abstract class Database implements Queryable {
   abstract readonly kind: 'server' | 'embedded';
   /** Statements sent on behalf of requests (maintenance is not counted). */
   statements = 0;
+  /** Cursors open, each holding a pooled connection and its snapshot (streamed answers). */
+  cursorsOpen = 0;
   /** Called with each request statement when set (the benchmark captures the SQL with it). */
   onStatement: ((sql: string, params: unknown[]) => void) | null = null;
 
@@ -229,6 +231,7 @@ export class ServerDatabase extends Database {
     const client = await this.pool.connect().catch(classify);
     const cursor = client.query(new Cursor<T>(sql, params));
     let broken: unknown;
+    this.cursorsOpen++;
     try {
       for (;;) {
         const rows = await cursor.read(batch).catch(classify);
@@ -240,6 +243,7 @@ export class ServerDatabase extends Database {
       throw error;
     } finally {
       // A consumer that stops early (client gone) closes the portal; a broken connection is discarded.
+      this.cursorsOpen--;
       await cursor.close().catch((error: unknown) => (broken ??= error));
       client.release(broken instanceof Error ? broken : undefined);
     }

@@ -1,4 +1,4 @@
-import type { CollectionDto } from '../collections/dto/collection.dto.js';
+import type { CollectionDto, CollectionListItemDto } from '../collections/dto/collection.dto.js';
 import type { DatasetDto } from '../datasets/dto/dataset.dto.js';
 import type { StreamPart } from '../common/json-stream.js';
 import type { Database, Queryable } from './database.js';
@@ -184,6 +184,20 @@ export async function* memberIdChunks(db: Queryable, walk: MemberWalk): AsyncGen
 
 /** The collection list item's embedded members: the first 100, and whether there are more. */
 export const EMBEDDED_MEMBERS = 100;
+
+/**
+ * A collection's answer to a write (PATCH, trash restore) from row `c`: with every member up to
+ * `fullUpTo` members (FULL_ANSWER_MEMBERS), above that bounded like a list item: the first 100
+ * and `membersTruncated: true` (GET streams them all). Only the chosen branch reads members.
+ */
+export function writtenCollectionJson(c: string, fullUpTo: number): Sql {
+  const truncated = jsonOf<CollectionListItemDto>({
+    ...collectionFields(c, { first: EMBEDDED_MEMBERS }),
+    membersTruncated: sql`true`,
+  });
+  return sql`CASE WHEN ${col(c, 'member_count')} > ${fullUpTo}::int THEN ${truncated}
+                  ELSE ${collectionJson(c, { all: true })} END`;
+}
 
 /** A document streamed with its collections: a dataset's GET, a version's. */
 export interface NestedStream {

@@ -83,7 +83,7 @@ export class DatasetsService {
     // A big dataset has no body yet: it is found, and streamed below.
     const decided = decide(decode({ ...row, body: row.big ? '' : row.body }), at);
     if (decided instanceof NotModified) return Answer.notModified(decided);
-    if (row.big) return new Answer(this.heavyReads.hold(this.streamed(at)), { etag: row.etag });
+    if (row.big) return new Answer(this.heavyReads.hold(at.userId, this.streamed(at)), { etag: row.etag });
     return new Answer(new RawJson(decided), { etag: row.etag });
   }
 
@@ -91,7 +91,10 @@ export class DatasetsService {
   private async *streamed(at: NamedAt): AsyncGenerator<string> {
     const parts = this.datasets.streamCollections(at);
     const first = await parts.next();
-    if (first.done || !('dataset' in first.value)) throw notFound(at, 'target'); // deleted meanwhile
+    if (first.done || !('dataset' in first.value)) {
+      await parts.return(undefined);
+      throw notFound(at, 'target'); // deleted meanwhile
+    }
     yield* assemble(prepend(first.value, parts));
   }
 

@@ -56,6 +56,11 @@ export class MetricsService {
     pool('db_pool_idle', 'Database connections idle', (s) => s.idle);
     pool('db_pool_in_use', 'Database connections running a statement', (s) => s.size - s.idle);
     pool('db_pool_waiting', 'Requests waiting for a database connection', (s) => s.waiting);
+    this.gauge(
+      'db_stream_connections',
+      'Database connections held by streamed answers (a cursor each; a server database only)',
+      () => database.cursorsOpen,
+    );
     if (database.kind === 'embedded') {
       new Gauge({
         name: 'db_embedded_wasm_memory_bytes',
@@ -70,6 +75,18 @@ export class MetricsService {
     // Every limit is listed from the start (at 0), so an alert on its rate has a series to read.
     for (const limit of REFUSAL_LIMITS) this.refusals.inc({ limit }, 0);
     for (const outcome of ['delivered', 'retrying', 'failed']) this.deliveries.inc({ outcome }, 0);
+  }
+
+  /** A gauge read from `read` whenever /metrics is scraped. */
+  gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   /** Counts a webhook delivery attempt by outcome. */

@@ -14,7 +14,7 @@ import { ApiErrors, forbidden, IDEMPOTENCY, INVALID, notFound } from '../common/
 import { ApiPathParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
 import type { RawJson } from '../common/raw-json.js';
-import { CollectionDto } from '../collections/dto/collection.dto.js';
+import { CollectionDto, CollectionListItemDto } from '../collections/dto/collection.dto.js';
 import { DatasetDto } from '../datasets/dto/dataset.dto.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
@@ -26,7 +26,7 @@ const TRASH_MISSING = "Nothing with id '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' in
 @ApiTags('trash')
 @ApiBearerAuth()
 @ApiPathParams()
-@ApiExtraModels(DatasetDto, CollectionDto)
+@ApiExtraModels(DatasetDto, CollectionDto, CollectionListItemDto)
 @Controller('namespaces/:slug/projects/:projectSlug/trash')
 @UseInterceptors(AnswerInterceptor)
 export class TrashController {
@@ -57,8 +57,16 @@ export class TrashController {
     schema: { type: 'string', format: 'uuid' },
   })
   @ApiOkResponse({
-    description: 'The restored dataset or collection',
-    schema: { anyOf: [{ $ref: getSchemaPath(DatasetDto) }, { $ref: getSchemaPath(CollectionDto) }] },
+    description:
+      'The restored dataset or collection (a collection of over 50,000 members, FULL_ANSWER_MEMBERS: the first 100 ' +
+      'and membersTruncated: true)',
+    schema: {
+      anyOf: [
+        { $ref: getSchemaPath(DatasetDto) },
+        { $ref: getSchemaPath(CollectionDto) },
+        { $ref: getSchemaPath(CollectionListItemDto) },
+      ],
+    },
   })
   @ApiErrors({
     400: [INVALID.name],

@@ -4,7 +4,7 @@ import { recordChange } from '../changes/record.js';
 import type { Found } from '../common/outcome.js';
 import type { ProjectAt } from '../common/target.js';
 import { Database } from '../database/database.js';
-import { collectionJson, datasetJson, jsonOf } from '../database/fragments.js';
+import { datasetJson, jsonOf, STREAM_ABOVE, writtenCollectionJson } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
 import { projectScope, roleAllows, type Scope } from '../database/scope.js';
 import { col, iso, jsonArray, pageBody, sql, type PageWindow, type Sql } from '../database/sql.js';
@@ -151,12 +151,20 @@ export class TrashRepository {
    * of its kind holds that name (`name_taken`, nothing changed). A dataset re-attaches the
    * collections its deletion detached that are still standalone; a collection comes back into its
    * dataset when that is live (share-locked, so a concurrent delete of it waits or wins), else
-   * standalone. Answers the restored object as JSON text.
+   * standalone. Answers the restored object as JSON text (a collection of more than `fullUpTo`
+   * members with the first 100 and membersTruncated).
    */
   @GenerateSql({ params: (f) => [at(f), f.trashId, null, 'writer'], keyed: true })
-  restore(at: ProjectAt, id: string, name: string | null, needs: Role, keep?: Keep): Promise<Restored> {
+  restore(
+    at: ProjectAt,
+    id: string,
+    name: string | null,
+    needs: Role,
+    keep?: Keep,
+    fullUpTo: number = STREAM_ABOVE,
+  ): Promise<Restored> {
     const scope = projectScope(at);
-    const body = sql`coalesce((SELECT ${datasetJson('rd')}::text FROM rd), (SELECT ${collectionJson('rc', { all: true })}::text FROM rc))`;
+    const body = sql`coalesce((SELECT ${datasetJson('rd')}::text FROM rd), (SELECT ${writtenCollectionJson('rc', fullUpTo)}::text FROM rc))`;
     return this.db.one(
       sql`WITH ${scope.with}, ${trashed(scope, id)},
        wanted AS (SELECT coalesce(${name}::text, (SELECT name FROM ds), (SELECT name FROM cs)) AS name),

@@ -41,7 +41,7 @@ export class TrashService implements OnApplicationBootstrap, OnApplicationShutdo
 
   restore(at: ProjectAt, id: string, name: string | null, key: IdempotencyRequest | null): Promise<Answer> {
     return this.idempotency.run(key, { status: 200 }, async (keep) => {
-      const row = await this.trash.restore(at, id, name, WRITE, keep);
+      const row = await this.trash.restore(at, id, name, WRITE, keep, this.config.limits.fullAnswerMembers);
       return new RawJson(
         settle(row, at, {
           needs: WRITE,

@@ -124,14 +124,18 @@ export class VersionsService {
     );
     const cache = ref.number !== null && row.digest !== null ? IMMUTABLE : REVALIDATE;
     if (decided instanceof NotModified) return Answer.notModified(decided, { cache });
-    if (row.big) return new Answer(this.heavyReads.hold(this.streamed(at, ref, refText)), { etag: row.etag, cache });
+    if (row.big)
+      return new Answer(this.heavyReads.hold(at.userId, this.streamed(at, ref, refText)), { etag: row.etag, cache });
     return new Answer(new RawJson(decided), { etag: row.etag, cache });
   }
 
   private async *streamed(at: NamedAt, ref: VersionRef, refText: string): AsyncGenerator<string> {
     const parts = this.versions.streamVersion(at, ref);
     const first = await parts.next();
-    if (first.done || !('dataset' in first.value)) throw this.noVersion(at, refText); // gone meanwhile
+    if (first.done || !('dataset' in first.value)) {
+      await parts.return(undefined);
+      throw this.noVersion(at, refText); // gone meanwhile
+    }
     yield* assemble(prepend(first.value, parts));
   }
 
@@ -185,11 +189,14 @@ export class VersionsService {
     if (digest !== null) {
       extra['repr-digest'] = `sha-256=:${Buffer.from(digest.slice('sha256:'.length), 'hex').toString('base64')}:`;
     }
-    return new Answer(this.heavyReads.hold(lines(parts)), {
-      contentType: 'application/x-ndjson; charset=utf-8',
-      cache: ref.number !== null && digest !== null ? IMMUTABLE : REVALIDATE,
-      extra,
-    });
+    return new Answer(
+      this.heavyReads.hold(at.userId, lines(parts), () => parts.return(undefined)),
+      {
+        contentType: 'application/x-ndjson; charset=utf-8',
+        cache: ref.number !== null && digest !== null ? IMMUTABLE : REVALIDATE,
+        extra,
+      },
+    );
   }
 
   async diff(at: NamedAt, aText: string, bText: string): Promise<RawJson<DiffDto>> {
