@@ -986,9 +986,11 @@ SELECT
 -- $5 = null
 -- $6 = null
 -- $7 = 50000
--- $8 = null
+-- $8 = 1000
 -- $9 = null
--- $10 = 50000
+-- $10 = null
+-- $11 = 50000
+-- $12 = 1000
 WITH
   ns AS (
     SELECT
@@ -1100,14 +1102,15 @@ SELECT
       SELECT
         (
           SELECT
-            coalesce(sum(c.member_count), 0)
+            coalesce(sum(c.member_count), 0) > $7::int
+            OR count(*) > $8::int
           FROM
             collection c
           WHERE
             c.namespace_id = d.namespace_id
             AND c.dataset_id = d.id
             AND c.deleted_at IS NULL
-        ) > $7::int
+        )
       FROM
         d
     ),
@@ -1117,19 +1120,20 @@ SELECT
     SELECT
       CASE
         WHEN (
-          d.etag = ANY ($8::TEXT[])
-          OR '*' = ANY ($9::TEXT[])
+          d.etag = ANY ($9::TEXT[])
+          OR '*' = ANY ($10::TEXT[])
         )
         OR (
           SELECT
-            coalesce(sum(c.member_count), 0)
+            coalesce(sum(c.member_count), 0) > $11::int
+            OR count(*) > $12::int
           FROM
             collection c
           WHERE
             c.namespace_id = d.namespace_id
             AND c.dataset_id = d.id
             AND c.deleted_at IS NULL
-        ) > $10::int THEN NULL
+        ) THEN NULL
         ELSE json_build_object(
           'id',
           d.id,

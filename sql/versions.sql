@@ -938,9 +938,11 @@ SELECT
 -- $8 = null
 -- $9 = null
 -- $10 = 50000
--- $11 = null
+-- $11 = 1000
 -- $12 = null
--- $13 = 50000
+-- $13 = null
+-- $14 = 50000
+-- $15 = 1000
 WITH
   ns AS (
     SELECT
@@ -1118,7 +1120,7 @@ SELECT
       SELECT
         (
           v.member_count > $10::bigint
-          OR v.collection_count > 1000
+          OR v.collection_count > $11::int
         )
       FROM
         v
@@ -1129,12 +1131,12 @@ SELECT
     SELECT
       CASE
         WHEN (
-          v.etag = ANY ($11::TEXT[])
-          OR '*' = ANY ($12::TEXT[])
+          v.etag = ANY ($12::TEXT[])
+          OR '*' = ANY ($13::TEXT[])
         )
         OR (
-          v.member_count > $13::bigint
-          OR v.collection_count > 1000
+          v.member_count > $14::bigint
+          OR v.collection_count > $15::int
         ) THEN NULL
         ELSE json_build_object(
           'version',

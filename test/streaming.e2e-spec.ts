@@ -76,6 +76,27 @@ describe('Streamed big answers and the heavy-read limit', () => {
     expect(body.collections[1].members).toEqual(['s1', 's2']);
   });
 
+  it('GET of a dataset of more than 1,000 collections is streamed however few their members (issue 21, row 4)', async () => {
+    await t.post(`${project}/datasets`, owner, { name: 'wide' });
+    const names = Array.from({ length: 1_001 }, (_, i) => `w-${String(i).padStart(4, '0')}`);
+    for (const name of names) await t.post(`${project}/collections`, owner, { name, members: [`${name}-a`] });
+    expect((await t.post(`${project}/datasets/wide/collections`, owner, { add: names })).body).toEqual({
+      added: 1_001,
+      total: 1_001,
+    });
+    const res = await t.exchange('get', `${project}/datasets/wide`, { as: owner, statements: null });
+    expect(res.status).toBe(200);
+    // Built whole it would be one statement; streamed, the lookup and then the stream's.
+    expect(res.statements).toBeGreaterThan(1);
+    const body = res.body as Json;
+    expect(body.collections.map((c: Json) => [c.name, c.members])).toEqual(names.map((n) => [n, [`${n}-a`]]));
+    // A dataset of 1,000 small collections is still built in one statement.
+    await t.delete(`${project}/datasets/wide/collections`, owner, { remove: [names[0]] });
+    const small = await t.exchange('get', `${project}/datasets/wide`, { as: owner });
+    expect(small.status).toBe(200);
+    expect((small.body as Json).collections).toHaveLength(1_000);
+  });
+
   it('big reads beyond HEAVY_READS wait, and beyond the queue get 429 with Retry-After; small reads never wait', async () => {
     const server = t.app.getHttpServer();
     const token = tokenFor(owner);

@@ -12,6 +12,7 @@ import {
   datasetJson,
   jsonOf,
   STREAM_ABOVE,
+  STREAM_ABOVE_COLLECTIONS,
   datasetFields,
   streamNested,
   LIVE,
@@ -171,8 +172,9 @@ export class DatasetsRepository {
   @GenerateSql({ params: (f) => [named(f), null] })
   findWithCollections(at: NamedAt, ifNoneMatch: string[] | null): Promise<FoundDataset> {
     const scope = targetScope(at, 'dataset');
-    const big = sql`(SELECT coalesce(sum(c.member_count), 0) FROM collection c
-        WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL) > ${STREAM_ABOVE}::int`;
+    // Big by what the answer would hold: its members, or its collections.
+    const big = sql`(SELECT coalesce(sum(c.member_count), 0) > ${STREAM_ABOVE}::int OR count(*) > ${STREAM_ABOVE_COLLECTIONS}::int
+        FROM collection c WHERE c.namespace_id = d.namespace_id AND c.dataset_id = d.id AND c.deleted_at IS NULL)`;
     const current = tagMatches(sql`d.etag`, ifNoneMatch);
     // Collections are sorted by name before their JSON is built, not after.
     const collections = sql`(SELECT coalesce(json_agg(${collectionJson('c', { all: true })}), '[]') FROM ${collectionsOf('d')} c)`;

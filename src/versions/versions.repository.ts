@@ -13,6 +13,7 @@ import {
   memberIdChunks,
   memberRows,
   STREAM_ABOVE,
+  STREAM_ABOVE_COLLECTIONS,
   type JsonFields,
   type MemberSource,
   streamNested,
@@ -439,7 +440,9 @@ export class VersionsRepository {
   find(at: NamedAt, version: VersionRef, withMembers: boolean, ifNoneMatch: string[] | null): Promise<ReadVersion> {
     const scope = targetScope(at, 'dataset');
     const tags = tagsOf('r');
-    const big = withMembers ? sql`(v.member_count > ${STREAM_ABOVE}::bigint OR v.collection_count > 1000)` : sql`false`;
+    const big = withMembers
+      ? sql`(v.member_count > ${STREAM_ABOVE}::bigint OR v.collection_count > ${STREAM_ABOVE_COLLECTIONS}::int)`
+      : sql`false`;
     const current = tagMatches(sql`v.etag`, ifNoneMatch);
     const collections = sql`(SELECT coalesce(json_agg(${frozenCollectionJson('fc', withMembers ? 'all' : 'none')}), '[]')
       FROM ${frozenCollections('v')} fc)`;
