@@ -72,6 +72,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Fastify's own request lines are replaced by one access line per request (onResponse below).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
+    // Behind a load balancer: request.ip is the client's address from X-Forwarded-For (TRUST_PROXY).
+    // A number of hops as the function Fastify itself makes of one (its types take no number here).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     bodyLimit: BODY_LIMIT,
     requestTimeout: config.limits.requestTimeoutMs,
     http: {
@@ -114,8 +123,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
 
-  // onRequest, after the request id and CORS, in this order: URL check, the per-address limit, the
-  // token (before any body is read), the per-caller limit.
+  // onRequest, after the request id and CORS, in this order: URL check, the token (before any body
+  // is read) with the per-address limit on what is not authenticated, the per-caller limit.
   fastify.addHook('onRequest', (request, _reply, done) => {
     // A NUL in a path segment or query value is bad input, not a lookup.
     if (request.url.includes('%00')) done(new BadRequestException(['The URL must not contain NUL characters (%00)']));
@@ -123,8 +132,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   let metrics: MetricsService | null = null;
   const limits = await registerRateLimits(fastify, config, (limit) => metrics?.refused(limit));
-  fastify.addHook('onRequest', limits.perAddress);
-  fastify.addHook('onRequest', authenticationHook());
+  const authenticate = authenticationHook();
+  // The per-address limit counts only what is not authenticated (a refused token, a public route):
+  // callers behind one address (a balancer, a NAT) are limited each on their own, and a flood of
+  // bad tokens from an address cannot lock a valid caller there out (issue 21 row 8).
+  fastify.addHook('onRequest', async (request, reply) => {
+    try {
+      await authenticate(request, reply);
+    } catch (refused) {
+      await limits.perAddress(request, reply);
+      throw refused;
+    }
+    if (request.user === undefined) await limits.perAddress(request, reply);
+  });
   fastify.addHook('onRequest', limits.perCaller);
   limitBodyTime(fastify, config.limits.requestTimeoutMs);
   closeConnectionsWhenClosing(fastify);
