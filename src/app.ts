@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -37,6 +37,9 @@ const EXPOSED_HEADERS = [
   // On a 401: whether the token was missing or is invalid (then the app gets a new one).
   'WWW-Authenticate',
 ];
+
+/** The longest header line (name and value) a request may carry. */
+const MAX_HEADER_LINE = 8 * 1024;
 
 /** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
 function requestTimedOut(config: AppConfig) {
@@ -105,6 +108,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // First of all hooks, so that answers given by a plugin's own hook (a CORS preflight) carry it too.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
+  });
+  // One header line over 8 KiB (a 12 KB token, thousands of entity tags) is refused as a whole
+  // (RFC 6585 431) before anything reads it; Node itself refuses more than 16 KiB of headers.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length + raw[i + 1].length > MAX_HEADER_LINE) {
+        done(new HttpException(`The ${raw[i]} header is larger than ${MAX_HEADER_LINE / 1024} KiB`, 431));
+        return;
+      }
+    }
     done();
   });
   parseJsonBodies(fastify);

@@ -1,8 +1,10 @@
-import { TestApp, uid } from './harness.js';
+import request from 'supertest';
+import { TestApp, answer, checkRequestId, tokenFor, uid } from './harness.js';
 
 /*
  * Issue 21 (hardening, round 3), the rows decided by one service: page numbers up to the
- * documented maximum on every list (row 10).
+ * documented maximum on every list (row 10); conditional headers as RFC 9110 lists and oversized
+ * header lines (row 11a); idempotency fingerprints on the decoded path, one key header (row 11e).
  */
 
 const user = (): string => `u-${uid()}`;
@@ -45,5 +47,83 @@ describe('Issue 21', () => {
       }
     }
     expect(await t.get(`${project}/trash`, owner, 'page=1000000001')).toMatchObject({ status: 400 });
+  });
+
+  it('row 11a: a quoted entity tag may hold commas: "a,b" is one (stale) tag, 412 not 400; an unquoted list is 400', async () => {
+    const owner = user();
+    const slug = await t.namespace(owner);
+    const got = await t.exchange('get', `/namespaces/${slug}`, { as: owner });
+    const current = got.headers.etag;
+    const patch = (ifMatch: string) =>
+      t.send('patch', `/namespaces/${slug}`, {
+        as: owner,
+        body: { description: 'x' },
+        headers: { 'If-Match': ifMatch },
+      });
+    const stale = await patch('"a,b"');
+    expect({ status: stale.status, body: stale.body }).toEqual(
+      answer(412, `Namespace '${slug}' has changed since the If-Match tag was read; nothing was changed`),
+    );
+    expect((await patch(`"a,b", ${current}`)).status).toBe(200);
+    const bad = await patch('a,b');
+    expect({ status: bad.status, body: bad.body }).toEqual(
+      answer(400, ['If-Match must hold entity tags such as "…" (from an ETag header), or *']),
+    );
+  });
+
+  it('row 11a: a header line over 8 KiB (a 12 KB token, 5,000 entity tags) → 431 before anything reads it', async () => {
+    const owner = user();
+    const big = await t.send('get', '/me', { token: tokenFor(owner, { pad: 'x'.repeat(12_000) }), statements: 0 });
+    expect({ status: big.status, body: big.body }).toEqual({
+      status: 431,
+      body: {
+        statusCode: 431,
+        error: 'Request Header Fields Too Large',
+        message: 'The Authorization header is larger than 8 KiB',
+      },
+    });
+    const tags = Array.from({ length: 5000 }, (_, i) => `"${i}"`).join(',');
+    const many = await t.send('get', '/me', {
+      as: owner,
+      headers: { 'If-None-Match': tags.slice(0, 9000) },
+      statements: 0,
+    });
+    expect([many.status, many.body.message]).toEqual([431, 'The If-None-Match header is larger than 8 KiB']);
+  });
+
+  it('row 11e: the fingerprint is of the decoded path (%70 is p: a replay, not 422)', async () => {
+    const owner = user();
+    const slug = await t.namespace(owner);
+    const key = `k-${uid()}`;
+    const body = { name: 'percent' };
+    const first = await t.exchange('post', `/namespaces/${slug}/projects`, {
+      as: owner,
+      body,
+      headers: { 'Idempotency-Key': key },
+      statements: 2,
+    });
+    expect(first.status).toBe(201);
+    const encoded = `/namespaces/${slug.replace('n', '%6E')}/%70rojects`;
+    const again = await t.exchange('post', encoded, {
+      as: owner,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect([again.status, again.headers['idempotent-replayed'], again.body]).toEqual([201, 'true', first.body]);
+  });
+
+  it('row 11e: two Idempotency-Key headers → 400 (Node would join them into one key)', async () => {
+    const owner = user();
+    const slug = await t.namespace(owner);
+    const res = await request(t.app.getHttpServer())
+      .post(`/namespaces/${slug}/projects`)
+      .set('Authorization', `Bearer ${tokenFor(owner)}`)
+      .set('Idempotency-Key', ['a', 'b'] as unknown as string)
+      .send({ name: 'twice' });
+    checkRequestId(res);
+    expect({ status: res.status, body: res.body as unknown }).toEqual(
+      answer(400, ['Send one Idempotency-Key header, not several']),
+    );
+    expect((await t.get(`/namespaces/${slug}/projects`, owner)).body.total).toBe(0);
   });
 });
