@@ -3,11 +3,13 @@
 -- IdempotencyRepository.claim
 -- $1 = "alice"
 -- $2 = "retry-7"
+-- $3 = 1000
 SELECT
   c.claimed,
-  c.kept
+  c.kept,
+  c.full
 FROM
-  idempotency_claim ($1::text, $2::text, interval '24 hours') c;
+  idempotency_claim ($1::text, $2::text, interval '24 hours', $3::int) c;
 
 -- IdempotencyRepository.purgeExpired
 -- $1 = 1000

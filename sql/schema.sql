@@ -511,20 +511,26 @@ AS $function$
         RETURN NULL;
       END $function$;
 
-CREATE OR REPLACE FUNCTION public.idempotency_claim(p_user text, p_key text, p_kept_for interval)
- RETURNS TABLE(claimed boolean, kept json)
+CREATE OR REPLACE FUNCTION public.idempotency_claim(p_user text, p_key text, p_kept_for interval, p_max_keys integer)
+ RETURNS TABLE(claimed boolean, kept json, "full" boolean)
  LANGUAGE plpgsql
 AS $function$
+      DECLARE
+        answer json;
       BEGIN
         IF NOT pg_try_advisory_xact_lock(hashtextextended(p_user || chr(31) || p_key, 0)) THEN
-          RETURN QUERY SELECT false, NULL::json;
+          RETURN QUERY SELECT false, NULL::json, false;
           RETURN;
         END IF;
         DELETE FROM idempotency_key k WHERE k.user_id = p_user AND k.key = p_key AND k.created_at <= now() - p_kept_for;
-        RETURN QUERY SELECT true, (
-          SELECT json_build_object('fingerprint', k.fingerprint, 'status', k.status, 'body', k.body, 'location', k.location)
-          FROM idempotency_key k
-          WHERE k.user_id = p_user AND k.key = p_key AND k.created_at > now() - p_kept_for);
+        SELECT json_build_object('fingerprint', k.fingerprint, 'status', k.status, 'body', k.body, 'location', k.location)
+        INTO answer
+        FROM idempotency_key k
+        WHERE k.user_id = p_user AND k.key = p_key AND k.created_at > now() - p_kept_for;
+        RETURN QUERY SELECT true, answer, answer IS NULL AND (
+          SELECT count(*) FROM (
+            SELECT 1 FROM idempotency_key k WHERE k.user_id = p_user AND k.created_at > now() - p_kept_for LIMIT p_max_keys
+          ) x) >= p_max_keys;
       END $function$;
 
 CREATE OR REPLACE FUNCTION public.iso_time(ts timestamp with time zone)
@@ -532,6 +538,22 @@ CREATE OR REPLACE FUNCTION public.iso_time(ts timestamp with time zone)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
 AS $function$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $function$;
+
+CREATE OR REPLACE FUNCTION public.kept_body(body text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN octet_length(body) <= 65536 OR left(ltrim(body), 1) <> '{' THEN body ELSE (
+          SELECT json_object_agg(e.key, CASE WHEN e.key = 'collections' AND json_typeof(e.value) = 'array' THEN (
+                   SELECT coalesce(json_agg((
+                     SELECT json_object_agg(f.key, f.value ORDER BY f.n) FROM json_each(c.value) WITH ORDINALITY f(key, value, n)
+                     WHERE f.key <> 'members') ORDER BY c.n), '[]'::json)
+                   FROM json_array_elements(e.value) WITH ORDINALITY c(value, n))
+                 ELSE e.value END ORDER BY e.n)::text
+          FROM json_each(body::json) WITH ORDINALITY e(key, value, n)
+          WHERE e.key <> 'members') END
+      $function$;
 
 CREATE OR REPLACE FUNCTION public.lock_collections(ns uuid, ds uuid, also uuid[])
  RETURNS SETOF collection

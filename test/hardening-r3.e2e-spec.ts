@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp, answer, checkRequestId, tokenFor, uid } from './harness.js';
+import { TestApp, answer, checkRequestId, testConfig, tokenFor, uid } from './harness.js';
 
 /*
  * Issue 21 (hardening, round 3), the rows decided by one service: page numbers up to the
@@ -125,5 +125,59 @@ describe('Issue 21', () => {
       answer(400, ['Send one Idempotency-Key header, not several']),
     );
     expect((await t.get(`/namespaces/${slug}/projects`, owner)).body.total).toBe(0);
+  });
+});
+
+describe('Issue 21 row 9: what idempotency keys keep (IDEMPOTENCY_KEYS_PER_CALLER=3)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start(testConfig({ IDEMPOTENCY_KEYS_PER_CALLER: '3' }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const keyed = (as: string, path: string, body: unknown, key: string, statements?: number) =>
+    t.exchange('post', path, { as, body, headers: { 'Idempotency-Key': key }, statements });
+
+  it('a caller keeps at most 3 live keys: a 4th new key → 429; replays and other callers still work', async () => {
+    const alice = user();
+    const slugs = [0, 1, 2, 3].map(() => `ns-${uid()}`);
+    for (let i = 0; i < 3; i++) {
+      expect((await keyed(alice, '/namespaces', { slug: slugs[i] }, `k${i}`, 2)).status).toBe(201);
+    }
+    const refused = await keyed(alice, '/namespaces', { slug: slugs[3] }, 'k3', 1);
+    expect([refused.status, refused.body, refused.headers['retry-after']]).toEqual([
+      429,
+      {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message:
+          'You keep 3 Idempotency-Keys from the last 24 h (IDEMPOTENCY_KEYS_PER_CALLER); send this request without a key, or retry later',
+      },
+      '3600',
+    ]);
+    expect((await t.get(`/namespaces/${slugs[3]}`, alice)).status).toBe(404);
+    const replay = await keyed(alice, '/namespaces', { slug: slugs[0] }, 'k0');
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect((await keyed(user(), '/namespaces', { slug: `ns-${uid()}` }, 'k3', 2)).status).toBe(201);
+  });
+
+  it('an answer over 64 KiB is kept without its member lists: the replay carries memberCount, not 4,000 ids', async () => {
+    const bob = user();
+    const slug = await t.namespace(bob);
+    const project = await t.project(slug, bob);
+    const members = Array.from({ length: 4000 }, (_, i) => `episode-${String(i).padStart(6, '0')}-${'x'.repeat(12)}`);
+    const body = { name: 'big', members };
+    const first = await keyed(bob, `${project}/collections`, body, 'big', 2);
+    expect([first.status, first.body.members.length]).toEqual([201, 4000]);
+    const replay = await keyed(bob, `${project}/collections`, body, 'big');
+    const withoutMembers = Object.fromEntries(Object.entries(first.body as object).filter(([k]) => k !== 'members'));
+    expect([replay.status, replay.headers['idempotent-replayed'], replay.body]).toEqual([201, 'true', withoutMembers]);
+    expect(Object.keys(replay.body as object)).toEqual(Object.keys(withoutMembers));
+    const small = await keyed(bob, `${project}/collections`, { name: 'small', members: ['a'] }, 'small', 2);
+    expect((await keyed(bob, `${project}/collections`, { name: 'small', members: ['a'] }, 'small')).body).toEqual(
+      small.body,
+    );
   });
 });

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       rateLimitRedisUrl: null,
       heavyReads: 4,
       requestTimeoutMs: 30_000,
+      idempotencyKeysPerCaller: 1000,
     });
     expect(config.trashRetentionDays).toBe(30);
     expect(config.corsOrigins).toEqual([]);

@@ -72,6 +72,8 @@ export interface LimitsConfig {
   heavyReads: number;
   /** A request must have arrived whole (headers and body) within this. */
   requestTimeoutMs: number;
+  /** Live (24 h) Idempotency-Keys one caller may keep; a new key beyond them is 429. */
+  idempotencyKeysPerCaller: number;
 }
 
 /** A bad setting: the message is one sentence naming the variable and what is wrong. */
@@ -234,6 +236,7 @@ function limits(env: Env): LimitsConfig {
     rateLimitRedisUrl: redis,
     heavyReads: integer(env, 'HEAVY_READS', 4, 1, 1000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    idempotencyKeysPerCaller: integer(env, 'IDEMPOTENCY_KEYS_PER_CALLER', 1000, 1, 1_000_000),
   };
 }
 
