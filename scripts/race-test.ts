@@ -23,6 +23,8 @@ import pg from 'pg';
 
 const SERVER_URL = process.argv[2] ?? process.env.RACE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 50);
+/** RACE_ONLY: run only the races whose name contains it. */
+const ONLY = process.env.RACE_ONLY || undefined;
 const SECRET = randomBytes(32).toString('hex');
 const READY_WITHIN_MS = 90_000;
 
@@ -62,13 +64,20 @@ const OK = { status: 200, body: { success: true } };
 class Instance {
   constructor(readonly base: string) {}
 
-  async send(method: string, path: string, as: string, body?: unknown): Promise<Answer> {
+  async send(
+    method: string,
+    path: string,
+    as: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer & { replayed: boolean }> {
     requests++;
     const res = await fetch(`${this.base}${path}`, {
       method,
       headers: {
         Authorization: `Bearer ${token(as)}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -82,19 +91,29 @@ class Instance {
     if (parsed && typeof parsed === 'object' && 'requestId' in parsed)
       delete (parsed as { requestId?: unknown }).requestId;
     if (res.status >= 500) failures.push(`${method} ${path} (${this.base}) → ${res.status} ${text}`);
-    return { status: res.status, body: parsed };
+    const answer = { status: res.status, body: parsed } as Answer & { replayed: boolean };
+    // not enumerable, so answers still compare equal to plain { status, body } objects
+    Object.defineProperty(answer, 'replayed', { value: res.headers.get('idempotent-replayed') === 'true' });
+    return answer;
   }
 }
 
 const instances: Instance[] = [];
 /** The instance for the i-th request of a race: alternating, so every race goes through both. */
 const via = (i: number): Instance => instances[i % instances.length];
-const send = (i: number, method: string, path: string, as: string, body?: unknown) =>
-  via(i).send(method, path, as, body);
+const send = (i: number, method: string, path: string, as: string, body?: unknown, headers?: Record<string, string>) =>
+  via(i).send(method, path, as, body, headers);
 
 /** A serial (setup) request that must answer `status`. */
-async function must(status: number, method: string, path: string, as: string, body?: unknown): Promise<Answer> {
-  const res = await via(0).send(method, path, as, body);
+async function must(
+  status: number,
+  method: string,
+  path: string,
+  as: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<Answer> {
+  const res = await via(0).send(method, path, as, body, headers);
   if (res.status !== status) throw new Error(`setup ${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
   return res;
 }
@@ -300,6 +319,141 @@ async function overlappingAdds(project: string, owner: string): Promise<void> {
   check(members.length === distinct && new Set(members).size === distinct, `${what}: every id once`, members.length);
 }
 
+/**
+ * Issue 21 row 5: one keyed create sent 10 times at once (staggered by up to 3 ms, through both
+ * instances): exactly one runs (201), every other answer is its replay (201, `Idempotent-Replayed`)
+ * or 409 "still in progress"; never a 500 (duplicate key) nor 409 "already exists" (a second run).
+ */
+async function keyedRetries(project: string, owner: string): Promise<void> {
+  const name = `keyed-${uid()}`;
+  const key = `race-${uid()}`;
+  const results = await Promise.all(
+    Array.from({ length: 10 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, (i * 7) % 4));
+      return send(i, 'POST', `${project}/collections`, owner, { name, members: ['a'] }, { 'Idempotency-Key': key });
+    }),
+  );
+  const what = `row 5: 10 keyed creates of ${name}`;
+  const busy = conflict('A request with this Idempotency-Key is still in progress; retry it shortly');
+  const isBusy = (r: Answer) => same({ status: r.status, body: r.body }, busy);
+  const ran = results.filter((r) => r.status === 201 && !r.replayed);
+  check(ran.length <= 1, `${what}: at most one ran`, results);
+  const first = ran[0] ?? results.find((r) => r.status === 201);
+  check(
+    results.every((r) => isBusy(r) || (r.status === 201 && same(r.body, first?.body))),
+    `${what}: every other answer a replay or 409 in progress`,
+    results.filter((r) => !isBusy(r) && !(r.status === 201 && same(r.body, first?.body))),
+  );
+  const again = await via(1).send(
+    'POST',
+    `${project}/collections`,
+    owner,
+    { name, members: ['a'] },
+    { 'Idempotency-Key': key },
+  );
+  check(
+    again.status === 201 && again.replayed && same(again.body, first?.body),
+    `${what}: the key replays after`,
+    again,
+  );
+}
+
+/** The race database, for the races that interleave a statement of their own (set in main). */
+let raceDatabase = '';
+
+/**
+ * Issue 21 row 5, the interleaving forced: a keyed retry whose claim started (its expired-answer
+ * cleanup waits on a row lock held here) while the first request's answer is committed. The
+ * retry must replay that answer, not run again (before the fix: 409 "already exists").
+ */
+async function claimAfterCommit(project: string, owner: string): Promise<void> {
+  const name = `claimed-${uid()}`;
+  const [first, retry] = [`k0-${uid()}`, `k1-${uid()}`];
+  const body = { name, members: ['a'] };
+  const made = await must(201, 'POST', `${project}/collections`, owner, body, { 'Idempotency-Key': first });
+  const db = new pg.Client({ connectionString: raceDatabase });
+  await db.connect();
+  try {
+    // the retry's key holds the same request's answer, expired for now and row-locked here
+    await db.query(
+      `INSERT INTO idempotency_key (user_id, key, fingerprint, status, body, location, created_at)
+       SELECT user_id, $2, fingerprint, status, body, location, now() - interval '25 hours'
+       FROM idempotency_key WHERE user_id = $1 AND key = $3`,
+      [owner, retry, first],
+    );
+    await db.query('BEGIN');
+    await db.query('SELECT 1 FROM idempotency_key WHERE user_id = $1 AND key = $2 FOR UPDATE', [owner, retry]);
+    const answer = send(1, 'POST', `${project}/collections`, owner, body, { 'Idempotency-Key': retry });
+    const until = Date.now() + 5000;
+    let waiting = false;
+    while (!waiting && Date.now() < until) {
+      await db.query('SELECT pg_stat_clear_snapshot()'); // else the transaction sees its first reading again
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%idempotency%'`,
+      );
+      waiting = rows[0].n > 0;
+      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // the first request's answer "commits" now, while the retry's claim is under way
+    await db.query('UPDATE idempotency_key SET created_at = now() WHERE user_id = $1 AND key = $2', [owner, retry]);
+    await db.query('COMMIT');
+    const got = await answer;
+    const what = `row 5 forced: retry ${retry} claimed while ${first}'s answer committed`;
+    check(waiting, `${what}: the claim waited`, waiting);
+    check(got.status === 201 && got.replayed && same(got.body, made.body), `${what}: replayed`, got);
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Issue 21 row 6: restoring a collection from the trash while its dataset is deleted: it comes
+ * back into the dataset (restore first; then the delete detaches it) or standalone (delete first);
+ * never in a deleted dataset.
+ */
+async function restoreAgainstDatasetDelete(project: string, owner: string): Promise<void> {
+  const ds = `home-${uid()}`;
+  const name = `back-${uid()}`;
+  await must(201, 'POST', `${project}/datasets`, owner, { name: ds });
+  const created = await must(201, 'POST', `${project}/collections`, owner, { name, members: ['m'] });
+  await must(200, 'POST', `${project}/datasets/${ds}/collections`, owner, { add: [name] });
+  await must(200, 'DELETE', `${project}/collections/${name}`, owner);
+  const id = field(created, 'id') as string;
+  const [restored, deleted] = await Promise.all([
+    send(0, 'POST', `${project}/trash/${id}/restore`, owner),
+    send(1, 'DELETE', `${project}/datasets/${ds}`, owner),
+  ]);
+  const what = `row 6: restore of ${name} against delete of ${ds}`;
+  check(restored.status === 200 && same(deleted, OK), `${what}: both 200`, [restored, deleted]);
+  const now = await via(1).send('GET', `${project}/collections/${name}?members=false`, owner);
+  check(now.status === 200 && field(now, 'datasetId') === null, `${what}: standalone after the delete`, now.body);
+  const standalone = await via(0).send('GET', `${project}/collections?standalone=true&q=${name}`, owner);
+  check(field(standalone, 'total') === 1, `${what}: listed as standalone`, standalone.body);
+}
+
+/**
+ * Issue 21 row 7: deleting a dataset tagged t (with a collection) while another dataset tagged t
+ * is created: both succeed (no deadlock, so no 503) and the tag's count is exact.
+ */
+async function deleteAgainstTaggedCreate(project: string, owner: string): Promise<void> {
+  const tag = `t-${uid()}`;
+  const old = `old-${uid()}`;
+  const col = `c-${uid()}`;
+  await must(201, 'POST', `${project}/datasets`, owner, { name: old, tags: [tag] });
+  await must(201, 'POST', `${project}/collections`, owner, { name: col });
+  await must(200, 'POST', `${project}/datasets/${old}/collections`, owner, { add: [col] });
+  const fresh = `new-${uid()}`;
+  const [deleted, created] = await Promise.all([
+    send(0, 'DELETE', `${project}/datasets/${old}`, owner),
+    send(1, 'POST', `${project}/datasets`, owner, { name: fresh, tags: [tag] }),
+  ]);
+  const what = `row 7: delete of ${old} against create of ${fresh} (tag ${tag})`;
+  check(same(deleted, OK) && created.status === 201, `${what}: 200 and 201`, [deleted, created]);
+  const listed = await via(1).send('GET', `${project}/datasets?tag=${tag}`, owner);
+  check(field(listed, 'total') === 1, `${what}: one dataset tagged`, listed.body);
+}
+
 // ---- the service twice, and the database ----------------------------------------------------
 
 /**
@@ -463,6 +617,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     await admin(`CREATE DATABASE "${database}"`);
+    raceDatabase = url.toString();
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const env: NodeJS.ProcessEnv = {
@@ -489,7 +644,7 @@ async function main(): Promise<void> {
     await must(201, 'POST', `/namespaces/${ns}/projects`, owner, { name: projectSlug });
     const project = `/namespaces/${ns}/projects/${projectSlug}`;
 
-    const races: [string, () => Promise<void>][] = [
+    const all: [string, () => Promise<void>][] = [
       ['row 2: grant owner against demote (existing member)', () => grantAgainstDemote(true)],
       ['row 2: grant owner against demote (new member)', () => grantAgainstDemote(false)],
       ['row 2: admin demoted while changing a member', demotedWhileChanging],
@@ -499,14 +654,22 @@ async function main(): Promise<void> {
       ['row 4: namespace delete against project create', deleteAgainstProjectCreate],
       ['same-name creates (namespace, dataset, collection)', () => sameNameCreates(project, ns, projectSlug, owner)],
       ['overlapping member adds', () => overlappingAdds(project, owner)],
+      ['issue 21 row 5: keyed retries racing the first commit', () => keyedRetries(project, owner)],
+      [
+        'issue 21 row 5: a keyed retry claimed while the first commits (forced)',
+        () => claimAfterCommit(project, owner),
+      ],
+      ['issue 21 row 6: collection restore against dataset delete', () => restoreAgainstDatasetDelete(project, owner)],
+      ['issue 21 row 7: tagged dataset delete against tagged create', () => deleteAgainstTaggedCreate(project, owner)],
     ];
-    {
+    if (ONLY === undefined || 'the change feed followed through both instances'.includes(ONLY)) {
       const before = failures.length;
       const figures = await feedFollower();
       console.log(
         `${failures.length > before ? 'FAIL' : 'ok  '} the change feed followed through both instances: ${figures}`,
       );
     }
+    const races = all.filter(([name]) => ONLY === undefined || name.includes(ONLY));
     for (const [name, race] of races) {
       const before = failures.length;
       const t0 = Date.now();

@@ -555,7 +555,7 @@ WITH
       $24::text,
       $25::text,
       $26::smallint,
-      b.body,
+      kept_body (b.body),
       $27::text
     FROM
       (
@@ -3930,7 +3930,7 @@ WITH
       $14::text,
       $15::text,
       $16::smallint,
-      b.body,
+      kept_body (b.body),
       $17::text
     FROM
       (

@@ -268,7 +268,7 @@ WITH
       $15::text,
       $16::text,
       $17::smallint,
-      b.body,
+      kept_body (b.body),
       $18::text
     FROM
       (
@@ -2464,7 +2464,7 @@ WITH
       $14::text,
       $15::text,
       $16::smallint,
-      b.body,
+      kept_body (b.body),
       $17::text
     FROM
       (

@@ -3,41 +3,13 @@
 -- IdempotencyRepository.claim
 -- $1 = "alice"
 -- $2 = "retry-7"
--- $3 = "alice"
--- $4 = "retry-7"
--- $5 = "alice"
--- $6 = "retry-7"
-WITH
-  expired AS (
-    DELETE FROM idempotency_key
-    WHERE
-      user_id = $1::text
-      AND key = $2::text
-      AND created_at <= now() - interval '24 hours'
-  )
+-- $3 = 1000
 SELECT
-  pg_try_advisory_xact_lock(
-    hashtextextended ($3::text || chr(31) || $4::text, 0)
-  ) AS claimed,
-  (
-    SELECT
-      json_build_object(
-        'fingerprint',
-        k.fingerprint,
-        'status',
-        k.status,
-        'body',
-        k.body,
-        'location',
-        k.location
-      )
-    FROM
-      idempotency_key k
-    WHERE
-      k.user_id = $5::text
-      AND k.key = $6::text
-      AND k.created_at > now() - interval '24 hours'
-  ) AS kept;
+  c.claimed,
+  c.kept,
+  c.full
+FROM
+  idempotency_claim ($1::text, $2::text, interval '24 hours', $3::int) c;
 
 -- IdempotencyRepository.purgeExpired
 -- $1 = 1000

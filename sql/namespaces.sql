@@ -99,7 +99,7 @@ WITH
       $8::text,
       $9::text,
       $10::smallint,
-      b.body,
+      kept_body (b.body),
       $11::text
     FROM
       (

@@ -268,7 +268,7 @@ WITH
       $15::text,
       $16::text,
       $17::smallint,
-      b.body,
+      kept_body (b.body),
       $18::text
     FROM
       (

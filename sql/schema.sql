@@ -511,11 +511,49 @@ AS $function$
         RETURN NULL;
       END $function$;
 
+CREATE OR REPLACE FUNCTION public.idempotency_claim(p_user text, p_key text, p_kept_for interval, p_max_keys integer)
+ RETURNS TABLE(claimed boolean, kept json, "full" boolean)
+ LANGUAGE plpgsql
+AS $function$
+      DECLARE
+        answer json;
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(hashtextextended(p_user || chr(31) || p_key, 0)) THEN
+          RETURN QUERY SELECT false, NULL::json, false;
+          RETURN;
+        END IF;
+        DELETE FROM idempotency_key k WHERE k.user_id = p_user AND k.key = p_key AND k.created_at <= now() - p_kept_for;
+        SELECT json_build_object('fingerprint', k.fingerprint, 'status', k.status, 'body', k.body, 'location', k.location)
+        INTO answer
+        FROM idempotency_key k
+        WHERE k.user_id = p_user AND k.key = p_key AND k.created_at > now() - p_kept_for;
+        RETURN QUERY SELECT true, answer, answer IS NULL AND (
+          SELECT count(*) FROM (
+            SELECT 1 FROM idempotency_key k WHERE k.user_id = p_user AND k.created_at > now() - p_kept_for LIMIT p_max_keys
+          ) x) >= p_max_keys;
+      END $function$;
+
 CREATE OR REPLACE FUNCTION public.iso_time(ts timestamp with time zone)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
 AS $function$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $function$;
+
+CREATE OR REPLACE FUNCTION public.kept_body(body text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN octet_length(body) <= 65536 OR left(ltrim(body), 1) <> '{' THEN body ELSE (
+          SELECT json_object_agg(e.key, CASE WHEN e.key = 'collections' AND json_typeof(e.value) = 'array' THEN (
+                   SELECT coalesce(json_agg((
+                     SELECT json_object_agg(f.key, f.value ORDER BY f.n) FROM json_each(c.value) WITH ORDINALITY f(key, value, n)
+                     WHERE f.key <> 'members') ORDER BY c.n), '[]'::json)
+                   FROM json_array_elements(e.value) WITH ORDINALITY c(value, n))
+                 ELSE e.value END ORDER BY e.n)::text
+          FROM json_each(body::json) WITH ORDINALITY e(key, value, n)
+          WHERE e.key <> 'members') END
+      $function$;
 
 CREATE OR REPLACE FUNCTION public.lock_collections(ns uuid, ds uuid, also uuid[])
  RETURNS SETOF collection
@@ -603,20 +641,20 @@ AS $function$
 
 CREATE CONSTRAINT TRIGGER tg_change_stamp AFTER INSERT ON change DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_stamp();
 CREATE TRIGGER tg_collection_bump_version BEFORE UPDATE ON collection FOR EACH ROW EXECUTE FUNCTION collection_bump_version();
-CREATE TRIGGER tg_count_collection_tags_delete AFTER DELETE ON collection REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
-CREATE TRIGGER tg_count_collection_tags_insert AFTER INSERT ON collection REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
-CREATE TRIGGER tg_count_collection_tags_update AFTER UPDATE ON collection REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
 CREATE TRIGGER tg_count_collections_delete AFTER DELETE ON collection REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collections();
 CREATE TRIGGER tg_count_collections_insert AFTER INSERT ON collection REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collections();
 CREATE TRIGGER tg_count_collections_update AFTER UPDATE ON collection REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collections();
-CREATE TRIGGER tg_count_dataset_tags_delete AFTER DELETE ON dataset REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
-CREATE TRIGGER tg_count_dataset_tags_insert AFTER INSERT ON dataset REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
-CREATE TRIGGER tg_count_dataset_tags_update AFTER UPDATE ON dataset REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
+CREATE TRIGGER tg_tag_count_collection_delete AFTER DELETE ON collection REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
+CREATE TRIGGER tg_tag_count_collection_insert AFTER INSERT ON collection REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
+CREATE TRIGGER tg_tag_count_collection_update AFTER UPDATE ON collection REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_collection_tags();
 CREATE TRIGGER tg_count_datasets_delete AFTER DELETE ON dataset REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_datasets();
 CREATE TRIGGER tg_count_datasets_insert AFTER INSERT ON dataset REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_datasets();
 CREATE TRIGGER tg_count_datasets_update AFTER UPDATE ON dataset REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_datasets();
 CREATE TRIGGER tg_dataset_bump_version BEFORE UPDATE ON dataset FOR EACH ROW EXECUTE FUNCTION dataset_bump_version();
 CREATE TRIGGER tg_dataset_detach_collections AFTER UPDATE OF deleted_at ON dataset FOR EACH ROW WHEN (old.deleted_at IS NULL AND new.deleted_at IS NOT NULL) EXECUTE FUNCTION dataset_detach_collections();
+CREATE TRIGGER tg_tag_count_dataset_delete AFTER DELETE ON dataset REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
+CREATE TRIGGER tg_tag_count_dataset_insert AFTER INSERT ON dataset REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
+CREATE TRIGGER tg_tag_count_dataset_update AFTER UPDATE ON dataset REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_dataset_tags();
 CREATE TRIGGER tg_namespace_bump_version BEFORE UPDATE ON namespace FOR EACH ROW EXECUTE FUNCTION namespace_bump_version();
 CREATE TRIGGER tg_namespace_pass_keys AFTER UPDATE OF slug, name, updated_at, deleted_at ON namespace FOR EACH ROW WHEN (old.slug::text IS DISTINCT FROM new.slug::text OR old.name::text IS DISTINCT FROM new.name::text OR old.updated_at IS DISTINCT FROM new.updated_at OR old.deleted_at IS DISTINCT FROM new.deleted_at) EXECUTE FUNCTION namespace_pass_keys();
 CREATE TRIGGER tg_count_namespace_members_delete AFTER DELETE ON namespace_member REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_namespace_members();

@@ -1405,7 +1405,7 @@ WITH
       $29::text,
       $30::text,
       $31::smallint,
-      b.body,
+      kept_body (b.body),
       $32::text
     FROM
       (

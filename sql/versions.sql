@@ -605,7 +605,7 @@ WITH
       $18::text,
       $19::text,
       $20::smallint,
-      b.body,
+      kept_body (b.body),
       $21::text
     FROM
       (
@@ -9321,7 +9321,7 @@ WITH
       $31::text,
       $32::text,
       $33::smallint,
-      b.body,
+      kept_body (b.body),
       $34::text
     FROM
       (

@@ -172,7 +172,7 @@ WITH
       $10::text,
       $11::text,
       $12::smallint,
-      b.body,
+      kept_body (b.body),
       $13::text
     FROM
       (
@@ -774,7 +774,7 @@ WITH
       $8::text,
       $9::text,
       $10::smallint,
-      b.body,
+      kept_body (b.body),
       $11::text
     FROM
       (
@@ -1291,7 +1291,7 @@ WITH
       $9::text,
       $10::text,
       $11::smallint,
-      b.body,
+      kept_body (b.body),
       $12::text
     FROM
       (

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -39,6 +39,9 @@ const EXPOSED_HEADERS = [
   'WWW-Authenticate',
 ];
 
+/** The longest header line (name and value) a request may carry. */
+const MAX_HEADER_LINE = 8 * 1024;
+
 /** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
 function requestTimedOut(config: AppConfig) {
   return (error: { code?: string }, socket: Socket): void => {
@@ -73,6 +76,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Fastify's own request lines are replaced by one access line per request (onResponse below).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestId,
+    // Behind a load balancer: request.ip is the client's address from X-Forwarded-For (TRUST_PROXY).
+    // A number of hops as the function Fastify itself makes of one (its types take no number here).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     bodyLimit: BODY_LIMIT,
     requestTimeout: config.limits.requestTimeoutMs,
     http: {
@@ -99,6 +111,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header('x-request-id', request.id);
     done();
   });
+  // One header line over 8 KiB (a 12 KB token, thousands of entity tags) is refused as a whole
+  // (RFC 6585 431) before anything reads it; Node itself refuses more than 16 KiB of headers.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length + raw[i + 1].length > MAX_HEADER_LINE) {
+        done(new HttpException(`The ${raw[i]} header is larger than ${MAX_HEADER_LINE / 1024} KiB`, 431));
+        return;
+      }
+    }
+    done();
+  });
   parseJsonBodies(fastify);
   await fastify.register(compress, {
     threshold: 1024,
@@ -115,8 +139,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
 
-  // onRequest, after the request id and CORS, in this order: URL check, the per-address limit, the
-  // token (before any body is read), the per-caller limit.
+  // onRequest, after the request id and CORS, in this order: URL check, the token (before any body
+  // is read) with the per-address limit on what is not authenticated, the per-caller limit.
   fastify.addHook('onRequest', (request, _reply, done) => {
     // A NUL in a path segment or query value is bad input, not a lookup.
     if (request.url.includes('%00')) done(new BadRequestException(['The URL must not contain NUL characters (%00)']));
@@ -124,8 +148,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   let metrics: MetricsService | null = null;
   const limits = await registerRateLimits(fastify, config, (limit) => metrics?.refused(limit));
-  fastify.addHook('onRequest', limits.perAddress);
-  fastify.addHook('onRequest', authenticationHook());
+  const authenticate = authenticationHook();
+  // The per-address limit counts only what is not authenticated (a refused token, a public route):
+  // callers behind one address (a balancer, a NAT) are limited each on their own, and a flood of
+  // bad tokens from an address cannot lock a valid caller there out (issue 21 row 8).
+  fastify.addHook('onRequest', async (request, reply) => {
+    try {
+      await authenticate(request, reply);
+    } catch (refused) {
+      await limits.perAddress(request, reply);
+      throw refused;
+    }
+    if (request.user === undefined) await limits.perAddress(request, reply);
+  });
   fastify.addHook('onRequest', limits.perCaller);
   limitBodyTime(fastify, config.limits.requestTimeoutMs);
   const writes = limitWritesPerCaller(fastify, config.limits.writesPerCaller);

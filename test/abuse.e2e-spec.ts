@@ -238,7 +238,7 @@ describe('issue 7 row 5: rate limits (RATE_LIMIT_PER_MINUTE=5, per address 50)',
     expect((await get('/health/live')).status).toBe(200);
   });
 
-  it('row 5: before authentication an address gets 10× the limit (50), then 429 even for a valid token; probes still answer', async () => {
+  it('row 5: unauthenticated requests from an address get 10× the limit (50), then 429; a valid token there is not counted nor refused by it (issue 21 row 8); probes still answer', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 50; i++) statuses.push((await get('/me')).status);
     expect(statuses).toEqual(Array(50).fill(401));
@@ -253,9 +253,41 @@ describe('issue 7 row 5: rate limits (RATE_LIMIT_PER_MINUTE=5, per address 50)',
       message: `Too many requests; retry in ${seconds} s`,
     });
     expect([refused.headers['ratelimit-limit'], refused.headers['ratelimit-remaining']]).toEqual(['50', '0']);
-    // The address is over its limit: a token does not help (the check runs before the token is read).
-    expect((await get('/me', tokenFor(user()))).status).toBe(429);
+    expect((await get('/me', 'garbage.token.here')).status).toBe(429);
+    // Issue 21 row 8: the address limit counts only what is not authenticated, so a fresh valid
+    // caller at the same address (a balancer's, a NAT's) is served, limited per caller.
+    const fresh = await get('/me', tokenFor(user()));
+    expect([fresh.status, fresh.headers['ratelimit-limit'], fresh.headers['ratelimit-remaining']]).toEqual([
+      200,
+      '5',
+      '4',
+    ]);
     expect((await get('/health/ready')).status).toBe(200);
+  });
+
+  /** 51 requests without a token from `from` (X-Forwarded-For), then the status one more from `then` gets. */
+  async function floodThenAsk(from: string, then: string): Promise<number[]> {
+    const send = (address: string) =>
+      request(t.app.getHttpServer())
+        .get('/me')
+        .set('X-Forwarded-For', address)
+        .then((res) => res.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 51; i++) statuses.push(await send(from));
+    return [...new Set(statuses), await send(then)];
+  }
+
+  it('issue 21 row 8: without TRUST_PROXY, X-Forwarded-For is ignored: every client of one peer address shares its limit', async () => {
+    expect(await floodThenAsk('203.0.113.1', '203.0.113.2')).toEqual([401, 429, 429]);
+  });
+
+  it('issue 21 row 8: with TRUST_PROXY naming the balancer, each forwarded client address has its own limit', async () => {
+    await t.close();
+    t = await TestApp.start(testConfig({ RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: '127.0.0.1,::1' }));
+    expect(await floodThenAsk('203.0.113.1', '203.0.113.2')).toEqual([401, 429, 401]);
+    await t.close();
+    t = await TestApp.start(testConfig({ RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: '1' }));
+    expect(await floodThenAsk('203.0.113.3', '203.0.113.4')).toEqual([401, 429, 401]);
   });
 });
 

@@ -116,6 +116,26 @@ describe('auth with the HS256 secret', () => {
     expect(await me(t, early)).toEqual(unauthorized('Bearer token is not valid yet'));
   });
 
+  it('issue 21 row 11c: 401 for a header listing critical extensions (crit) the service does not know', async () => {
+    const crit = jwt.sign({ sub: 'alice', exp: now() + 600 }, TEST_SECRET, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', crit: ['exp-ext'], 'exp-ext': 1 } as unknown as jwt.JwtHeader,
+    });
+    expect(await me(t, crit)).toEqual(
+      unauthorized('Invalid bearer token: its header lists critical extensions (crit) this service does not know'),
+    );
+  });
+
+  it('issue 21 row 11c: 401 for iat more than a minute ahead (it would outlive JWT_MAX_AGE); 30 s of skew passes', async () => {
+    const ahead = (seconds: number) =>
+      jwt.sign({ sub: `u-${uid()}`, iat: now() + seconds, exp: now() + 3600 }, TEST_SECRET, { algorithm: 'HS256' });
+    expect(await me(t, ahead(365 * 86_400))).toEqual(
+      unauthorized('Invalid bearer token: it was issued in the future (iat)'),
+    );
+    expect(await me(t, ahead(120))).toEqual(unauthorized('Invalid bearer token: it was issued in the future (iat)'));
+    expect((await me(t, ahead(30))).status).toBe(200);
+  });
+
   it('401 for a wrong signature', async () => {
     const other = jwt.sign({ sub: 'alice' }, 'another-secret-that-is-long-enough!!', { algorithm: 'HS256' });
     expect(await me(t, other)).toEqual(unauthorized('Invalid bearer token: invalid signature'));

@@ -10,6 +10,9 @@ import type { AuthUser } from './user.js';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 
+/** How far ahead of this clock a token's iat may be (clock skew between issuer and service). */
+const IAT_SKEW_SECONDS = 60;
+
 /** `sub` may not hold control characters, format characters (zero-width, bidi) or NUL. */
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 
@@ -48,6 +51,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     ];
     // jsonwebtoken decodes the header once and asks for the key of its algorithm.
     const keyFor: jwt.GetPublicKeyOrSecret = (header, done) => {
+      // RFC 7515 §4.1.11: extensions listed in crit must be understood; this service knows none.
+      if ('crit' in header) {
+        return done(
+          new jwt.JsonWebTokenError('its header lists critical extensions (crit) this service does not know'),
+        );
+      }
       const key = header.alg === 'HS256' ? secretKey : publicKeyObject;
       if (!key) return done(new jwt.JsonWebTokenError('token algorithm not accepted'));
       done(null, key);
@@ -70,6 +79,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(payload: Record<string, unknown>): AuthUser {
     if (typeof payload.exp !== 'number')
       throw new UnauthorizedException('Invalid bearer token: it has no expiry (exp)');
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + IAT_SKEW_SECONDS) {
+      throw new UnauthorizedException('Invalid bearer token: it was issued in the future (iat)');
+    }
     if (payload.sub === undefined) throw new UnauthorizedException('Invalid bearer token: it has no subject (sub)');
     if (!isValidSubject(payload.sub)) {
       throw new UnauthorizedException(

@@ -2,8 +2,41 @@ import { applyDecorators, BadRequestException, createParamDecorator, ExecutionCo
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
-/** An entity tag as a client sends it in If-Match / If-None-Match: a quoted strong tag. */
-const TAG = /^"[\x21\x23-\x7e]*"$/;
+/**
+ * The entries of an RFC 9110 entity-tag list (`#entity-tag` or `*`): each `*`, `"…"` or `W/"…"`,
+ * separated by commas with optional whitespace. A quoted tag may itself hold commas (etagc is
+ * %x21 / %x23-7E / obs-text), so the list is scanned, never split on every comma. Null when the
+ * value is not such a list.
+ */
+export function entityTags(value: string): string[] | null {
+  const tags: string[] = [];
+  let i = 0;
+  const skip = () => {
+    while (i < value.length && (value[i] === ' ' || value[i] === '\t' || value[i] === ',')) i++;
+  };
+  skip();
+  while (i < value.length) {
+    if (value[i] === '*') {
+      tags.push('*');
+      i++;
+    } else {
+      const start = i;
+      if (value.startsWith('W/', i)) i += 2;
+      if (value[i] !== '"') return null;
+      const end = value.indexOf('"', i + 1);
+      if (end === -1) return null;
+      const opaque = value.slice(i + 1, end);
+      if (!/^[\x21\x23-\x7e\x80-\xff]*$/.test(opaque)) return null;
+      tags.push(value.slice(start, end + 1));
+      i = end + 1;
+    }
+    // between two entries: optional whitespace, then a comma (or the end)
+    while (i < value.length && (value[i] === ' ' || value[i] === '\t')) i++;
+    if (i < value.length && value[i] !== ',') return null;
+    skip();
+  }
+  return tags;
+}
 
 /**
  * The entity tags of a conditional header, as statements compare them (`tag = ANY($n)`, `*`
@@ -14,14 +47,9 @@ function tagHeader(name: 'If-Match' | 'If-None-Match') {
   return createParamDecorator((_: unknown, context: ExecutionContext): string[] | null => {
     const value = context.switchToHttp().getRequest<FastifyRequest>().headers[name.toLowerCase()];
     if (value === undefined || value === '') return null;
-    const tags = String(value)
-      .split(',')
-      .map((tag) => tag.trim())
-      .filter(Boolean);
-    for (const tag of tags) {
-      if (tag !== '*' && !TAG.test(tag.replace(/^W\//, ''))) {
-        throw new BadRequestException([`${name} must hold entity tags such as "…" (from an ETag header), or *`]);
-      }
+    const tags = entityTags(String(value));
+    if (tags === null || tags.length === 0) {
+      throw new BadRequestException([`${name} must hold entity tags such as "…" (from an ETag header), or *`]);
     }
     return name === 'If-None-Match' ? tags.map((tag) => tag.replace(/^W\//, '')) : tags;
   });

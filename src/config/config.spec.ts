@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       fullAnswerMembers: 50_000,
       writesPerCaller: 0,
       requestTimeoutMs: 30_000,
+      idempotencyKeysPerCaller: 1000,
     });
     expect(config.trashRetentionDays).toBe(30);
     expect(config.corsOrigins).toEqual([]);
@@ -42,6 +43,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('TRUST_PROXY: off by default; true, hops, or addresses and CIDRs as Fastify takes them (issue 21 row 8)', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+    ]);
+    expect(loadConfig({ DATABASE_URL: 'memory://', JWT_SECRET: 'a' }).jwt.secret).toBe('a');
+  });
+
   it('memory:// is a throw-away embedded database', () => {
     expect(loadConfig({ DATABASE_URL: 'memory://' }).database).toEqual({ kind: 'embedded', dataDir: null });
   });
@@ -49,7 +62,7 @@ describe('loadConfig', () => {
   it('a server URL with pool and timeout settings', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/x',
-      JWT_SECRET: 's',
+      JWT_SECRET: 'a-server-secret-of-at-least-32-bytes',
       DB_POOL_SIZE: '4',
       DB_STATEMENT_TIMEOUT_MS: '0',
     });
@@ -84,10 +97,23 @@ describe('loadConfig', () => {
       { CORS_ORIGINS: 'example.com' },
       "CORS_ORIGINS must be '*' or comma-separated origins such as https://app.example.com, got 'example.com'.",
     ],
+    [
+      { DATABASE_URL: 'postgres://u@db/x', JWT_SECRET: 'a' },
+      'JWT_SECRET must be at least 32 bytes when DATABASE_URL points at a PostgreSQL server (a short HS256 key can be guessed offline from one token), got 1.',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.0/33' },
+      "TRUST_PROXY must be true, false, a number of hops or comma-separated addresses and CIDRs such as 10.0.0.0/8, got '10.0.0.0/33'.",
+    ],
+    [
+      { TRUST_PROXY: 'balancer.internal' },
+      "TRUST_PROXY must be true, false, a number of hops or comma-separated addresses and CIDRs such as 10.0.0.0/8, got 'balancer.internal'.",
+    ],
+    [{ TRUST_PROXY: '1000' }, "TRUST_PROXY must be an integer from 1 to 100, got '1000'."],
     [{ HEAVY_READS: '0' }, "HEAVY_READS must be an integer from 1 to 1000, got '0'."],
     [{ RATE_LIMIT_REDIS_URL: 'http://x' }, "RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got 'http://x'."],
     [
-      { DATABASE_URL: 'postgres://u@db/x', JWT_SECRET: 's', DB_POOL_SIZE: '0' },
+      { DATABASE_URL: 'postgres://u@db/x', JWT_SECRET: 'a-server-secret-of-at-least-32-bytes', DB_POOL_SIZE: '0' },
       "DB_POOL_SIZE must be an integer from 1 to 1000, got '0'.",
     ],
   ])('%j stops the boot with one sentence', (env, message) => {

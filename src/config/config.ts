@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 
@@ -43,6 +44,11 @@ export interface AppConfig {
   corsOrigins: string[];
   metrics: boolean;
   changes: ChangesConfig;
+  /**
+   * Fastify's `trustProxy`: false (the peer is the client), true (trust every X-Forwarded-For hop),
+   * a number of hops, or the addresses and CIDRs of trusted proxies.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 /** The change feed and its webhooks. */
@@ -72,6 +78,8 @@ export interface LimitsConfig {
   writesPerCaller: number;
   /** A request must have arrived whole (headers and body) within this. */
   requestTimeoutMs: number;
+  /** Live (24 h) Idempotency-Keys one caller may keep; a new key beyond them is 429. */
+  idempotencyKeysPerCaller: number;
 }
 
 /** A bad setting: the message is one sentence naming the variable and what is wrong. */
@@ -118,6 +126,9 @@ function database(env: Env, dataDir: string): DatabaseConfig {
   };
 }
 
+/** The shortest HS256 key a server database accepts (RFC 7518 §3.2: at least the hash's 256 bits). */
+const MIN_SECRET_BYTES = 32;
+
 function jwt(env: Env, db: DatabaseConfig): JwtConfig {
   // PEM keys in one-line env files often carry literal "\n".
   const publicKey = text(env, 'JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n') ?? null;
@@ -135,6 +146,11 @@ function jwt(env: Env, db: DatabaseConfig): JwtConfig {
   if (db.kind === 'server' && secret === null && publicKey === null) {
     throw new ConfigError(
       'JWT_SECRET or JWT_PUBLIC_KEY must be set when DATABASE_URL points at a PostgreSQL server, so tokens are not signed with a throw-away key.',
+    );
+  }
+  if (db.kind === 'server' && secret !== null && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes when DATABASE_URL points at a PostgreSQL server (a short HS256 key can be guessed offline from one token), got ${Buffer.byteLength(secret)}.`,
     );
   }
   const issuer = text(env, 'JWT_ISSUER');
@@ -186,6 +202,29 @@ function corsOrigins(env: Env): string[] {
   return origins;
 }
 
+/** TRUST_PROXY: true/false, a number of hops, or comma-separated proxy addresses and CIDRs. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === null || ['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 100);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, a number of hops or comma-separated addresses and CIDRs such as 10.0.0.0/8, got '${entry}'.`,
+      );
+    }
+  }
+  return entries;
+}
+
 function logFormat(env: Env): 'json' | 'pretty' {
   const raw = text(env, 'LOG_FORMAT')?.toLowerCase();
   if (raw === 'json' || raw === 'pretty') return raw;
@@ -213,6 +252,7 @@ function limits(env: Env, db: DatabaseConfig): LimitsConfig {
       1000,
     ),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    idempotencyKeysPerCaller: integer(env, 'IDEMPOTENCY_KEYS_PER_CALLER', 1000, 1, 1_000_000),
   };
 }
 
@@ -243,6 +283,7 @@ export function loadConfig(env: Env = readEnv()): AppConfig {
     trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 1, 36_500),
     corsOrigins: corsOrigins(env),
     metrics: boolean(env, 'METRICS', true),
+    trustProxy: trustProxy(env),
     changes: {
       retentionDays: integer(env, 'CHANGES_RETENTION_DAYS', 30, 1, 36_500),
       webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 72, 1, 8760),

@@ -6,20 +6,39 @@ import type { IdempotencyRequest } from './idempotency.service.js';
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
 
+/** The path with each segment decoded (`%70` and `p` name the same route), then the query as parsed. */
+function normalisedUrl(request: FastifyRequest): string {
+  const path = request.url.split('?')[0];
+  const decoded = path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+  return `${decoded}?${JSON.stringify(request.query ?? {})}`;
+}
+
 /**
  * The request's Idempotency-Key (null without one) with its caller and fingerprint: method, path
- * and body (as parsed, so whitespace does not count).
+ * (decoded, issue 21 row 11e) and body (as parsed, so whitespace does not count). Two
+ * Idempotency-Key headers are a 400 (Node would join them into one value).
  */
 export const IdempotencyKey = createParamDecorator(
   (_: unknown, context: ExecutionContext): IdempotencyRequest | null => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = request.headers['idempotency-key'];
     if (key === undefined) return null;
+    const sent = request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'idempotency-key');
+    if (sent.length > 1) throw new BadRequestException(['Send one Idempotency-Key header, not several']);
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new BadRequestException(['Idempotency-Key must be 1-255 printable ASCII characters']);
     }
     const fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${normalisedUrl(request)}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
     return { userId: request.user!.sub, key, fingerprint };
   },

@@ -20,22 +20,20 @@ export class IdempotencyRepository {
 
   /**
    * In the request's transaction: takes the key (an advisory lock held until it ends; `claimed`
-   * false while another request holds it) and reads the answer kept under it, dropping one past
-   * its 24 hours so the key can be used again.
+   * false while another request holds it) and, after the lock, reads the answer kept under it,
+   * dropping one past its 24 hours so the key can be used again. `idempotency_claim` reads with a
+   * snapshot taken after the lock (issue 21 row 5), so a request that committed just before is seen;
+   * `full` when the key is new and the caller already keeps `maxKeys` live ones (row 9).
    */
-  @GenerateSql({ params: (f) => [null, f.user, 'retry-7'] })
+  @GenerateSql({ params: (f) => [null, f.user, 'retry-7', 1000] })
   async claim(
     tx: Queryable | null,
     userId: string,
     key: string,
-  ): Promise<{ claimed: boolean; kept: KeptAnswer | null }> {
-    const statement = sql`WITH expired AS (
-         DELETE FROM idempotency_key WHERE user_id = ${userId}::text AND key = ${key}::text AND created_at <= now() - ${KEPT_FOR}
-       )
-       SELECT pg_try_advisory_xact_lock(hashtextextended(${userId}::text || chr(31) || ${key}::text, 0)) AS claimed,
-              (SELECT json_build_object('fingerprint', k.fingerprint, 'status', k.status, 'body', k.body, 'location', k.location)
-               FROM idempotency_key k
-               WHERE k.user_id = ${userId}::text AND k.key = ${key}::text AND k.created_at > now() - ${KEPT_FOR}) AS kept`;
+    maxKeys: number,
+  ): Promise<{ claimed: boolean; kept: KeptAnswer | null; full: boolean }> {
+    const statement = sql`SELECT c.claimed, c.kept, c.full
+       FROM idempotency_claim(${userId}::text, ${key}::text, ${KEPT_FOR}, ${maxKeys}::int) c`;
     return this.db.one(statement, { via: tx ?? undefined });
   }
 

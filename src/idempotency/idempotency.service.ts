@@ -1,7 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Answer } from '../common/answer.js';
-import { ConflictError, UnprocessableError } from '../common/errors.js';
+import { ConflictError, TooManyRequestsError, UnprocessableError } from '../common/errors.js';
 import { RawJson } from '../common/raw-json.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
 import { Database } from '../database/database.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import type { Keep } from './keep.js';
@@ -27,10 +29,16 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger('Idempotency');
   private timer: NodeJS.Timeout | undefined;
 
+  /** Live keys one caller may keep (IDEMPOTENCY_KEYS_PER_CALLER). */
+  private readonly maxKeys: number;
+
   constructor(
     private readonly db: Database,
     private readonly keys: IdempotencyRepository,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.maxKeys = config.limits.idempotencyKeysPerCaller;
+  }
 
   /**
    * Runs `work` (one statement, which keeps its answer when given a Keep) once per key: without a
@@ -44,9 +52,15 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   ): Promise<Answer<T>> {
     if (request === null) return new Answer(await work(), { location: answer.location });
     return this.db.transaction(async (tx) => {
-      const { claimed, kept } = await this.keys.claim(tx, request.userId, request.key);
+      const { claimed, kept, full } = await this.keys.claim(tx, request.userId, request.key, this.maxKeys);
       if (!claimed) {
         throw new ConflictError('A request with this Idempotency-Key is still in progress; retry it shortly');
+      }
+      if (full) {
+        throw new TooManyRequestsError(
+          `You keep ${this.maxKeys} Idempotency-Keys from the last 24 h (IDEMPOTENCY_KEYS_PER_CALLER); send this request without a key, or retry later`,
+          3600,
+        );
       }
       if (kept !== null) {
         if (kept.fingerprint !== request.fingerprint) {

@@ -17,14 +17,14 @@ export interface Keep {
 
 /**
  * The CTE (with its leading comma) that stores the statement's answer `body` (an expression of the
- * statement's other CTEs, null when the statement changed nothing) under the key; nothing without
- * a key.
+ * statement's other CTEs, null when the statement changed nothing) under the key — over 64 KiB,
+ * without its member lists (`kept_body`, issue 21 row 9); nothing without a key.
  */
 export function keepAnswer(keep: Keep | undefined, body: Sql): Sql {
   if (keep === undefined) return sql``;
   return sql`, kept AS (
        INSERT INTO idempotency_key (user_id, key, fingerprint, status, body, location)
-       SELECT ${keep.userId}::text, ${keep.key}::text, ${keep.fingerprint}::text, ${keep.status}::smallint, b.body,
+       SELECT ${keep.userId}::text, ${keep.key}::text, ${keep.fingerprint}::text, ${keep.status}::smallint, kept_body(b.body),
               ${keep.location}::text
        FROM (SELECT ${body} AS body) b WHERE b.body IS NOT NULL
      )`;
