@@ -889,6 +889,8 @@ WITH
       $9::text
     FROM
       ok
+    WHERE
+      TRUE
     ON CONFLICT ON CONSTRAINT pk_namespace_member DO UPDATE
     SET ROLE = EXCLUDED.role,
     updated_at = CASE
@@ -966,6 +968,206 @@ SELECT
     FROM
       ok
   ) AS permitted,
+  TRUE AS tag_holds,
+  (
+    SELECT
+      json_build_object(
+        'userId',
+        m.user_id,
+        'role',
+        m.role,
+        'createdAt',
+        iso_time (m.created_at)
+      )
+    FROM
+      m
+  ) AS member;
+
+-- NamespacesRepository.putMember (If-Match)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "alice"
+-- $4 = "bob"
+-- $5 = ["admin","owner"]
+-- $6 = ["owner"]
+-- $7 = "writer"
+-- $8 = "bob"
+-- $9 = "writer"
+-- $10 = ["*"]
+-- $11 = ["owner"]
+-- $12 = "namespace.member.changed"
+-- $13 = "alice"
+-- $14 = "req-0001"
+-- $15 = "member"
+-- $16 = ["*"]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR SHARE OF
+      m
+  ),
+  cur AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $4::text
+    FOR NO KEY UPDATE OF
+      m
+  ),
+  ok AS (
+    SELECT
+      ns.id
+    FROM
+      ns,
+      me
+    WHERE
+      me.role = ANY ($5::TEXT[])
+      AND (
+        me.role = ANY ($6::TEXT[])
+        OR (
+          $7::text <> 'owner'
+          AND coalesce(
+            (
+              SELECT
+                role
+              FROM
+                cur
+            ),
+            ''
+          ) <> 'owner'
+        )
+      )
+  ),
+  m AS (
+    INSERT INTO
+      namespace_member (namespace_id, user_id, role)
+    SELECT
+      ok.id,
+      $8::text,
+      $9::text
+    FROM
+      ok
+    WHERE
+      (
+        '*' = ANY ($10::TEXT[])
+        AND EXISTS (
+          SELECT
+            1
+          FROM
+            cur
+        )
+      )
+    ON CONFLICT ON CONSTRAINT pk_namespace_member DO UPDATE
+    SET ROLE = EXCLUDED.role,
+    updated_at = CASE
+      WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at
+      ELSE now()
+    END
+    WHERE
+      namespace_member.role <> 'owner'
+      OR (
+        SELECT
+          role
+        FROM
+          me
+      ) = ANY ($11::TEXT[])
+    RETURNING
+      *
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $12::text,
+      $13::text,
+      $14::text,
+      r.project_id,
+      r.project,
+      $15::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          ns.id AS namespace_id,
+          NULL::uuid AS project_id,
+          NULL::text AS project,
+          NULL::uuid AS target_id,
+          m.user_id AS target_name,
+          jsonb_build_object('userId', m.user_id, 'role', m.role) AS data
+        FROM
+          m,
+          ns
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      role
+    FROM
+      cur
+  ) AS current,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      ok
+  ) AS permitted,
+  (
+    '*' = ANY ($16::TEXT[])
+    AND EXISTS (
+      SELECT
+        1
+      FROM
+        cur
+    )
+  ) AS tag_holds,
   (
     SELECT
       json_build_object(
@@ -1043,6 +1245,7 @@ WITH
         me.role = ANY ($7::TEXT[])
         OR cur.role <> 'owner'
       )
+      AND TRUE
     RETURNING
       m.user_id
   ),
@@ -1100,6 +1303,154 @@ SELECT
     FROM
       cur
   ) AS current,
+  TRUE AS tag_holds,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      m
+  ) AS deleted;
+
+-- NamespacesRepository.deleteMember (If-Match)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "alice"
+-- $4 = "bob"
+-- $5 = "bob"
+-- $6 = ["admin","owner"]
+-- $7 = ["owner"]
+-- $8 = ["\"0f3c\""]
+-- $9 = "namespace.member.changed"
+-- $10 = "alice"
+-- $11 = "req-0001"
+-- $12 = "member"
+-- $13 = ["\"0f3c\""]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+    FOR NO KEY UPDATE OF
+      n
+  ),
+  me AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $3::text
+    FOR SHARE OF
+      m
+  ),
+  cur AS (
+    SELECT
+      m.role
+    FROM
+      namespace_member m
+      JOIN ns ON m.namespace_id = ns.id
+    WHERE
+      m.user_id = $4::text
+    FOR NO KEY UPDATE OF
+      m
+  ),
+  m AS (
+    DELETE FROM namespace_member m USING ns,
+    me,
+    cur
+    WHERE
+      m.namespace_id = ns.id
+      AND m.user_id = $5::text
+      AND me.role = ANY ($6::TEXT[])
+      AND (
+        me.role = ANY ($7::TEXT[])
+        OR cur.role <> 'owner'
+      )
+      AND (
+        '*' = ANY ($8::TEXT[])
+        AND EXISTS (
+          SELECT
+            1
+          FROM
+            cur
+        )
+      )
+    RETURNING
+      m.user_id
+  ),
+  ev AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $9::text,
+      $10::text,
+      $11::text,
+      r.project_id,
+      r.project,
+      $12::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          ns.id AS namespace_id,
+          NULL::uuid AS project_id,
+          NULL::text AS project,
+          NULL::uuid AS target_id,
+          m.user_id AS target_name,
+          jsonb_build_object('userId', m.user_id, 'role', NULL::text) AS data
+        FROM
+          m,
+          ns
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      me
+  ) AS role,
+  (
+    SELECT
+      role
+    FROM
+      cur
+  ) AS current,
+  (
+    '*' = ANY ($13::TEXT[])
+    AND EXISTS (
+      SELECT
+        1
+      FROM
+        cur
+    )
+  ) AS tag_holds,
   EXISTS (
     SELECT
       1

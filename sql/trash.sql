@@ -1802,6 +1802,7 @@ WITH
         FROM
           ns
       ) = ANY ($6::TEXT[])
+      AND TRUE
     RETURNING
       d.namespace_id,
       d.project_id,
@@ -1819,6 +1820,7 @@ WITH
         FROM
           ns
       ) = ANY ($7::TEXT[])
+      AND TRUE
       AND NOT coalesce(
         (
           SELECT
@@ -1854,6 +1856,7 @@ WITH
         FROM
           ns
       ) = ANY ($8::TEXT[])
+      AND TRUE
       AND coalesce(
         (
           SELECT
@@ -2001,6 +2004,390 @@ SELECT
         cs
     )
   ) AS in_trash,
+  TRUE AS tag_holds,
+  CASE
+    WHEN EXISTS (
+      SELECT
+        1
+      FROM
+        gd
+    )
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        gc
+    )
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        pc
+    ) THEN 'purged'
+  END AS body;
+
+-- TrashRepository.purge (If-Match)
+-- $1 = "alice"
+-- $2 = "acme"
+-- $3 = "robotics"
+-- $4 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $5 = "0b6f6c55-1f3e-4c8e-9d55-2a7f1e9c3b21"
+-- $6 = ["admin","owner"]
+-- $7 = ["*"]
+-- $8 = ["admin","owner"]
+-- $9 = ["*"]
+-- $10 = ["admin","owner"]
+-- $11 = ["*"]
+-- $12 = "dataset.purged"
+-- $13 = "alice"
+-- $14 = "req-0001"
+-- $15 = "dataset"
+-- $16 = "robotics"
+-- $17 = "collection.purged"
+-- $18 = "alice"
+-- $19 = "req-0001"
+-- $20 = "collection"
+-- $21 = "robotics"
+-- $22 = ["*"]
+WITH
+  ns AS (
+    SELECT
+      n.id,
+      m.role,
+      n.project_count,
+      n.version
+    FROM
+      namespace n
+      JOIN namespace_member m ON m.namespace_id = n.id
+      AND m.user_id = $1::text
+    WHERE
+      n.slug = $2::text
+      AND n.deleted_at IS NULL
+  ),
+  pr AS (
+    SELECT
+      p.namespace_id,
+      p.id
+    FROM
+      project p
+      JOIN ns ON p.namespace_id = ns.id
+    WHERE
+      p.slug = $3::text
+      AND p.deleted_at IS NULL
+  ),
+  tid AS (
+    SELECT
+      CASE
+        WHEN $4::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $5::text::uuid
+      END AS id
+  ),
+  ds AS (
+    SELECT
+      d.*
+    FROM
+      dataset d
+      JOIN pr ON d.namespace_id = pr.namespace_id
+      AND d.project_id = pr.id,
+      tid
+    WHERE
+      d.id = tid.id
+      AND d.deleted_at IS NOT NULL
+    FOR NO KEY UPDATE OF
+      d
+  ),
+  cs AS (
+    SELECT
+      c.*
+    FROM
+      collection c
+      JOIN pr ON c.namespace_id = pr.namespace_id
+      AND c.project_id = pr.id,
+      tid
+    WHERE
+      c.id = tid.id
+      AND c.deleted_at IS NOT NULL
+      AND c.purged_at IS NULL
+    FOR NO KEY UPDATE OF
+      c
+  ),
+  gd AS (
+    DELETE FROM dataset d USING ds x
+    WHERE
+      d.namespace_id = x.namespace_id
+      AND d.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($6::TEXT[])
+      AND (
+        '*' = ANY ($7::TEXT[])
+        AND (
+          EXISTS (
+            SELECT
+              1
+            FROM
+              ds
+          )
+          OR EXISTS (
+            SELECT
+              1
+            FROM
+              cs
+          )
+        )
+      )
+    RETURNING
+      d.namespace_id,
+      d.project_id,
+      d.id,
+      d.name
+  ),
+  gc AS (
+    DELETE FROM collection c USING cs x
+    WHERE
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($8::TEXT[])
+      AND (
+        '*' = ANY ($9::TEXT[])
+        AND (
+          EXISTS (
+            SELECT
+              1
+            FROM
+              ds
+          )
+          OR EXISTS (
+            SELECT
+              1
+            FROM
+              cs
+          )
+        )
+      )
+      AND NOT coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
+      )
+    RETURNING
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
+  ),
+  pc AS (
+    UPDATE collection c
+    SET
+      purged_at = now()
+    FROM
+      cs x
+    WHERE
+      c.namespace_id = x.namespace_id
+      AND c.id = x.id
+      AND (
+        SELECT
+          role
+        FROM
+          ns
+      ) = ANY ($10::TEXT[])
+      AND (
+        '*' = ANY ($11::TEXT[])
+        AND (
+          EXISTS (
+            SELECT
+              1
+            FROM
+              ds
+          )
+          OR EXISTS (
+            SELECT
+              1
+            FROM
+              cs
+          )
+        )
+      )
+      AND coalesce(
+        (
+          SELECT
+            TRUE
+          FROM
+            version_collection vc
+          WHERE
+            vc.namespace_id = c.namespace_id
+            AND vc.collection_id = c.id
+          LIMIT
+            1
+        ),
+        FALSE
+      )
+    RETURNING
+      c.namespace_id,
+      c.project_id,
+      c.id,
+      c.name
+  ),
+  forgotten AS (
+    UPDATE collection c
+    SET
+      detached_from = NULL
+    FROM
+      gd
+    WHERE
+      c.namespace_id = gd.namespace_id
+      AND c.detached_from = gd.id
+  ),
+  ev_d AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $12::text,
+      $13::text,
+      $14::text,
+      r.project_id,
+      r.project,
+      $15::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          gd.namespace_id,
+          gd.project_id,
+          $16::text AS project,
+          gd.id AS target_id,
+          gd.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          gd
+      ) r
+    RETURNING
+      1
+  ),
+  ev_c AS (
+    INSERT INTO
+      change (
+        namespace_id,
+        type,
+        actor,
+        request_id,
+        project_id,
+        project,
+        target_kind,
+        target_id,
+        target_name,
+        data
+      )
+    SELECT
+      r.namespace_id,
+      $17::text,
+      $18::text,
+      $19::text,
+      r.project_id,
+      r.project,
+      $20::text,
+      r.target_id,
+      r.target_name,
+      r.data
+    FROM
+      (
+        SELECT
+          g.namespace_id,
+          g.project_id,
+          $21::text AS project,
+          g.id AS target_id,
+          g.name AS target_name,
+          NULL::jsonb AS data
+        FROM
+          (
+            SELECT
+              *
+            FROM
+              gc
+            UNION ALL
+            SELECT
+              *
+            FROM
+              pc
+          ) g
+      ) r
+    RETURNING
+      1
+  )
+SELECT
+  (
+    SELECT
+      role
+    FROM
+      ns
+  ) AS role,
+  EXISTS (
+    SELECT
+      1
+    FROM
+      pr
+  ) AS project_found,
+  (
+    EXISTS (
+      SELECT
+        1
+      FROM
+        ds
+    )
+    OR EXISTS (
+      SELECT
+        1
+      FROM
+        cs
+    )
+  ) AS in_trash,
+  (
+    '*' = ANY ($22::TEXT[])
+    AND (
+      EXISTS (
+        SELECT
+          1
+        FROM
+          ds
+      )
+      OR EXISTS (
+        SELECT
+          1
+        FROM
+          cs
+      )
+    )
+  ) AS tag_holds,
   CASE
     WHEN EXISTS (
       SELECT

@@ -22,6 +22,7 @@ import { createLogger, NestPinoLogger } from './http/logging.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { limitBodyTime } from './http/request-timeout.js';
+import { OUTSIDE_HOOK_HEADERS, registerSecurityHeaders } from './http/security-headers.js';
 import { limitWritesPerCaller } from './http/writes-per-caller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -42,6 +43,11 @@ const EXPOSED_HEADERS = [
 /** The longest header line (name and value) a request may carry. */
 const MAX_HEADER_LINE = 8 * 1024;
 
+/** The security headers as lines of a raw answer. */
+const RAW_SECURITY_HEADERS = Object.entries(OUTSIDE_HOOK_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 /** A request whose headers and body did not arrive in time: 408 in the contract's shape, then close. */
 function requestTimedOut(config: AppConfig) {
   return (error: { code?: string }, socket: Socket): void => {
@@ -61,7 +67,7 @@ function requestTimedOut(config: AppConfig) {
       );
       socket.write(
         `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `X-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          `${RAW_SECURITY_HEADERS}X-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     }
     socket.destroy();
@@ -101,6 +107,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       void reply
         .status(status)
         .header('x-request-id', request.id)
+        .headers(OUTSIDE_HOOK_HEADERS)
         .send(errorBody(status, status === 414 ? 'URL is too long' : 'Malformed URL', request.id));
     },
   });
@@ -111,6 +118,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Before every hook that may answer (the checks below, CORS preflights, rate limits, the token).
+  await registerSecurityHeaders(fastify);
   // One header line over 8 KiB (a 12 KB token, thousands of entity tags) is refused as a whole
   // (RFC 6585 431) before anything reads it; Node itself refuses more than 16 KiB of headers.
   fastify.addHook('onRequest', (request, _reply, done) => {

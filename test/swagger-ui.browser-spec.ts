@@ -9,7 +9,8 @@ import { TestApp, testConfig, tokenFor } from './harness.js';
  * Swagger UI as a person uses it, in Debian's Chromium (headless): open /docs, Authorize with a
  * token, then "Try it out" → Execute with the pre-filled values only, on a fresh service:
  * create namespace, project and collection (201 each), then list the collection's members (200,
- * and nothing pre-filled in the query). `npm run test:browser`; .ci/run installs chromium.
+ * and nothing pre-filled in the query), all under the Content-Security-Policy /docs is served with:
+ * no violation reported, no error in the console. `npm run test:browser`; .ci/run installs chromium.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,6 +19,22 @@ if (!found) {
   console.warn(
     `SKIPPED: Swagger UI browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
   );
+}
+
+/** What the test reads in the page (the tests compile without the DOM's types). */
+interface InPage {
+  cspViolations: string[];
+  document: {
+    addEventListener(
+      type: 'securitypolicyviolation',
+      listener: (event: {
+        effectiveDirective: string;
+        blockedURI: string;
+        sourceFile: string;
+        lineNumber: number;
+      }) => void,
+    ): void;
+  };
 }
 
 /**
@@ -80,7 +97,23 @@ async function tryItOut(page: Page, operationId: string): Promise<{ status: stri
   it('authorizes with a token and runs Try it out as pre-filled: creates, then lists members', async () => {
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
-    await page.goto(`${base}/docs`, { waitUntil: 'networkidle0' });
+    // Every CSP violation the page reports (the event carries what was blocked), and every console error.
+    await page.evaluateOnNewDocument(() => {
+      const page = globalThis as unknown as InPage;
+      page.cspViolations = [];
+      page.document.addEventListener('securitypolicyviolation', (event) =>
+        page.cspViolations.push(
+          `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+        ),
+      );
+    });
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    const docs = await page.goto(`${base}/docs`, { waitUntil: 'networkidle0' });
+    expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
 
     await click(page, '.auth-wrapper .authorize');
     await (await page.waitForSelector('.modal-ux .auth-container input', { visible: true }))!.type(
@@ -111,5 +144,8 @@ async function tryItOut(page: Page, operationId: string): Promise<{ status: stri
       url: `${base}/namespaces/acme/projects/robotics/collections/front-camera-clips/members`,
     });
     expect(JSON.parse(members.body)).toMatchObject({ page: 1, pageSize: 50, total: 3, totalPages: 1 });
+
+    const violations = await page.evaluate(() => (globalThis as unknown as InPage).cspViolations);
+    expect({ violations, consoleErrors }).toEqual({ violations: [], consoleErrors: [] });
   });
 });

@@ -2983,7 +2983,10 @@ export interface operations {
     NamespacesController_putMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A membership has no ETag, so only `*` can match, and only a member who is there: `*` changes an existing member and never adds one; a list of tags never matches. 412 (and nothing changed) when it does not match */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description Namespace slug */
                 slug: string;
@@ -3060,6 +3063,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Member 'bob' in namespace 'acme' has changed since the If-Match tag was read; nothing was changed",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3069,7 +3090,10 @@ export interface operations {
     NamespacesController_removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A membership has no ETag, so only `*` can match, and only a member who is there: `*` changes an existing member and never adds one; a list of tags never matches. 412 (and nothing changed) when it does not match */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description Namespace slug */
                 slug: string;
@@ -3136,6 +3160,24 @@ export interface operations {
                      *       "statusCode": 409,
                      *       "error": "Conflict",
                      *       "message": "Namespace 'acme' must keep at least one owner",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Member 'bob' in namespace 'acme' has changed since the If-Match tag was read; nothing was changed",
                      *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
                      *     }
                      */
@@ -5079,7 +5121,10 @@ export interface operations {
     TrashController_purge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A trash item has no ETag, so only `*` can match (it is in the trash); a list of tags never matches. 412 (and nothing changed) when it does not match */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description Namespace slug */
                 slug: string;
@@ -5133,6 +5178,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description If-Match names a version that is not current; nothing was changed */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "Item '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' in the trash of project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
+                     *       "requestId": "0c4b5e9a-7f7d-4d43-9a8e-2f6b1c3d5e7f"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };

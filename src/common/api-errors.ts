@@ -273,6 +273,9 @@ export const STALE = {
     "Collection 'front-camera-clips' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
   version:
     "Version 1 of dataset 'training-v2' in project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
+  member: "Member 'bob' in namespace 'acme' has changed since the If-Match tag was read; nothing was changed",
+  trashItem:
+    "Item '5d1c8f0e-3b7a-4f2e-9c61-8a4d2b7e0f13' in the trash of project 'acme/robotics' has changed since the If-Match tag was read; nothing was changed",
 } as const;
 
 /** What a POST with an Idempotency-Key answers when the key is busy (409) or was used for another request (422). */

@@ -73,14 +73,22 @@ export function ApiConditionalGet(): MethodDecorator {
   );
 }
 
-/** Documents a change that accepts If-Match (its 412 goes in the route's ApiErrors). */
-export function ApiIfMatch(): MethodDecorator {
-  return applyDecorators(
-    ApiHeader({
-      name: 'If-Match',
-      required: false,
-      description: 'The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current',
-      schema: { type: 'string' },
-    }),
-  );
+/** What If-Match means on a change of a target that has no ETag of its own (RFC 9110 §13.1.1). */
+export const IF_MATCH_UNTAGGED = {
+  member:
+    'A membership has no ETag, so only `*` can match, and only a member who is there: `*` changes an existing ' +
+    'member and never adds one; a list of tags never matches. 412 (and nothing changed) when it does not match',
+  trashItem:
+    'A trash item has no ETag, so only `*` can match (it is in the trash); a list of tags never matches. ' +
+    '412 (and nothing changed) when it does not match',
+} as const;
+
+/**
+ * Documents a change that accepts If-Match (its 412 goes in the route's ApiErrors); `description`
+ * for a target without an ETag of its own (IF_MATCH_UNTAGGED).
+ */
+export function ApiIfMatch(
+  description = 'The ETag of the version this change is meant for: 412 (and nothing changed) if it is not current',
+): MethodDecorator {
+  return applyDecorators(ApiHeader({ name: 'If-Match', required: false, description, schema: { type: 'string' } }));
 }

@@ -4,6 +4,7 @@ import {
   etag,
   ident,
   ifMatchHolds,
+  ifMatchUntagged,
   int,
   jsonObject,
   pageBody,
@@ -56,6 +57,12 @@ describe('sql fragments', () => {
     expect(ifMatchHolds(sql`t.etag`, ['"a"']).text).toBe(tagMatches(sql`t.etag`, ['"a"']).text);
     expect(tagMatches(sql`t.etag`, ['*']).text).toBe("(t.etag = ANY($1::text[]) OR '*' = ANY($2::text[]))");
     expect(etag(sql`a`, sql`b`).text).toBe(`('"' || md5(concat_ws(':', a, b)) || '"')`);
+  });
+
+  it('If-Match on a target without an ETag holds without tags, else only as * on a target that exists', () => {
+    expect(ifMatchUntagged(sql`EXISTS (SELECT 1 FROM cur)`, null).text).toBe('true');
+    const holds = ifMatchUntagged(sql`EXISTS (SELECT 1 FROM cur)`, ['"a"']);
+    expect([holds.text, holds.values]).toEqual([`('*' = ANY($1::text[]) AND EXISTS (SELECT 1 FROM cur))`, [['"a"']]]);
   });
 
   it('and() of nothing is true, of some the AND of them', () => {

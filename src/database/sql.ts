@@ -111,6 +111,15 @@ export const tagMatches = (etag: Sql, tags: string[] | null): Sql =>
 export const ifMatchHolds = (etag: Sql, tags: string[] | null): Sql =>
   tags === null ? sqlTag`true` : tagMatches(etag, tags);
 
+/**
+ * Whether a change may go ahead under If-Match `tags` (null: no If-Match) on a target that carries
+ * no ETag of its own (a membership, a trash item) and exists when `exists` holds. RFC 9110 §13.1.1:
+ * `*` matches any current representation, so it holds exactly when the target exists; a list of
+ * tags can match no tag, so it never holds.
+ */
+export const ifMatchUntagged = (exists: Sql, tags: string[] | null): Sql =>
+  tags === null ? sqlTag`true` : sqlTag`('*' = ANY(${tags}::text[]) AND ${exists})`;
+
 /** A strong ETag (quoted) from the version counters an answer depends on. */
 export const etag = (...parts: Sql[]): Sql => sqlTag`('"' || md5(concat_ws(':', ${join(parts, ', ')})) || '"')`;
 

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { AnswerInterceptor } from '../common/answer.js';
 import { At, type Caller, type NamespaceAt } from '../common/target.js';
-import { ApiConditionalGet, ApiIfMatch, IfMatch, IfNoneMatch } from '../common/conditional.js';
+import { ApiConditionalGet, ApiIfMatch, IF_MATCH_UNTAGGED, IfMatch, IfNoneMatch } from '../common/conditional.js';
 import { ApiIdempotent, IdempotencyKey } from '../idempotency/idempotency-key.decorator.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import type { RawJson } from '../common/raw-json.js';
@@ -129,9 +129,16 @@ export class NamespacesController {
     404: notFound('namespace'),
     409: CONFLICT.lastOwner,
     body: 'json',
+    412: STALE.member,
   })
-  putMember(@At() at: NamespaceAt, @Param('userId') userId: string, @Body() dto: PutMemberDto): Promise<MemberDto> {
-    return this.namespaces.putMember(at, userId, dto.role);
+  @ApiIfMatch(IF_MATCH_UNTAGGED.member)
+  putMember(
+    @At() at: NamespaceAt,
+    @Param('userId') userId: string,
+    @Body() dto: PutMemberDto,
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<MemberDto> {
+    return this.namespaces.putMember(at, userId, dto.role, ifMatch);
   }
 
   @Delete(':slug/members/:userId')
@@ -141,8 +148,14 @@ export class NamespacesController {
     403: { ...forbidden('admin'), 'owner role': OWNER_ROLE_ONLY },
     404: notFound('namespace', 'member'),
     409: CONFLICT.lastOwner,
+    412: STALE.member,
   })
-  removeMember(@At() at: NamespaceAt, @Param('userId') userId: string): Promise<SuccessDto> {
-    return this.namespaces.removeMember(at, userId);
+  @ApiIfMatch(IF_MATCH_UNTAGGED.member)
+  removeMember(
+    @At() at: NamespaceAt,
+    @Param('userId') userId: string,
+    @IfMatch() ifMatch: string[] | null,
+  ): Promise<SuccessDto> {
+    return this.namespaces.removeMember(at, userId, ifMatch);
   }
 }

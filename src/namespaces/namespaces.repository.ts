@@ -12,6 +12,7 @@ import {
   col,
   etag,
   ifMatchHolds,
+  ifMatchUntagged,
   iso,
   jsonArray,
   pageBody,
@@ -72,6 +73,8 @@ export interface NamespaceDeleted extends ScopeRow {
 /** What a membership change saw on the locked rows (see putMember). */
 export interface MembershipChanged extends ScopeRow {
   current: Role | null;
+  /** If-Match (if any) held on the locked membership: a membership has no ETag, so only `*` on an existing one. */
+  tag_holds: boolean;
   permitted?: boolean;
   member?: MemberDto | null;
   deleted?: boolean;
@@ -265,17 +268,23 @@ export class NamespacesRepository {
    * caller's and the target's memberships as committed after that wait (locked reads), never
    * against the statement's snapshot. A membership added meanwhile is invisible to the snapshot but
    * is the upsert's conflicting row, and its WHERE checks the owner rule on it: `permitted` with no
-   * `member` means exactly that row refused (an owner, and the caller is not). The last owner is
-   * kept by a trigger.
+   * `member` and a holding tag means exactly that row refused (an owner, and the caller is not).
+   * Under If-Match only `*` on a membership there when locked holds (change, never add). The last
+   * owner is kept by a trigger.
    */
-  @GenerateSql({ params: (f) => [at(f), 'bob', 'writer', { manage: ['admin', 'owner'], owners: ['owner'] }] })
+  @GenerateSql(
+    { params: (f) => [at(f), 'bob', 'writer', MEMBER_RULES, null] },
+    { name: 'If-Match', params: (f) => [at(f), 'bob', 'writer', MEMBER_RULES, ['*']] },
+  )
   putMember(
     at: NamespaceAt,
     memberId: string,
     role: Role,
     allowed: { manage: Role[]; owners: Role[] },
+    ifMatch: string[] | null,
   ): Promise<MembershipChanged> {
     const scope = lockedNamespaceScope(at);
+    const holds = ifMatchUntagged(sql`EXISTS (SELECT 1 FROM cur)`, ifMatch);
     return this.db.one(
       sql`WITH ${scope.with}, ${lockedMembership(memberId)},
        ok AS (
@@ -285,7 +294,7 @@ export class NamespacesRepository {
        ),
        m AS (
          INSERT INTO namespace_member (namespace_id, user_id, role)
-         SELECT ok.id, ${memberId}::text, ${role}::text FROM ok
+         SELECT ok.id, ${memberId}::text, ${role}::text FROM ok WHERE ${holds}
          ON CONFLICT ON CONSTRAINT pk_namespace_member
          DO UPDATE SET role = EXCLUDED.role, updated_at = CASE WHEN namespace_member.role = EXCLUDED.role THEN namespace_member.updated_at ELSE now() END
          WHERE namespace_member.role <> 'owner' OR (SELECT role FROM me) = ANY(${allowed.owners}::text[])
@@ -293,32 +302,38 @@ export class NamespacesRepository {
        ),
        ${memberChanged(at, sql`m.role`)}
        SELECT ${scope.found}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM ok) AS permitted,
-              (SELECT ${MEMBER_JSON} FROM m) AS member`,
+              ${holds} AS tag_holds, (SELECT ${MEMBER_JSON} FROM m) AS member`,
     );
   }
 
   /**
    * Removes a membership when the caller may (same rules as putMember, checked on the locked rows):
    * `current` is the target's role as committed after the wait, null when it is not there (also
-   * when a parallel removal took it meanwhile).
+   * when a parallel removal took it meanwhile). Under If-Match only `*` holds (the membership is there).
    */
-  @GenerateSql({ params: (f) => [at(f), 'bob', { manage: ['admin', 'owner'], owners: ['owner'] }] })
+  @GenerateSql(
+    { params: (f) => [at(f), 'bob', MEMBER_RULES, null] },
+    { name: 'If-Match', params: (f) => [at(f), 'bob', MEMBER_RULES, ['"0f3c"']] },
+  )
   deleteMember(
     at: NamespaceAt,
     memberId: string,
     allowed: { manage: Role[]; owners: Role[] },
+    ifMatch: string[] | null,
   ): Promise<MembershipChanged> {
     const scope = lockedNamespaceScope(at);
+    const holds = ifMatchUntagged(sql`EXISTS (SELECT 1 FROM cur)`, ifMatch);
     return this.db.one(
       sql`WITH ${scope.with}, ${lockedMembership(memberId)},
        m AS (
          DELETE FROM namespace_member m USING ns, me, cur
          WHERE m.namespace_id = ns.id AND m.user_id = ${memberId}::text
            AND me.role = ANY(${allowed.manage}::text[]) AND (me.role = ANY(${allowed.owners}::text[]) OR cur.role <> 'owner')
+           AND ${holds}
          RETURNING m.user_id
        ),
        ${memberChanged(at, sql`NULL::text`)}
-       SELECT ${scope.found}, (SELECT role FROM cur) AS current, EXISTS (SELECT 1 FROM m) AS deleted`,
+       SELECT ${scope.found}, (SELECT role FROM cur) AS current, ${holds} AS tag_holds, EXISTS (SELECT 1 FROM m) AS deleted`,
     );
   }
 }
@@ -331,6 +346,7 @@ const lockedMembership = (memberId: string): Sql => sql`cur AS (
   )`;
 
 /** Example targets for GenerateSql. */
+const MEMBER_RULES: { manage: Role[]; owners: Role[] } = { manage: ['admin', 'owner'], owners: ['owner'] };
 const caller = (f: { user: string; requestId: string }): Caller => ({ userId: f.user, requestId: f.requestId });
 const at = (f: { user: string; requestId: string; slug: string }): NamespaceAt => ({ ...caller(f), slug: f.slug });
 const sorted = (query: Partial<SortedQuery>): SortedQuery => ({ page: 1, pageSize: 50, sort: '-createdAt', ...query });

@@ -2,7 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { isValidSubject } from '../auth/jwt.strategy.js';
 import { atLeast, mayChangeMember, REQUIRED_ROLE, rolesFrom, type Role } from '../auth/roles.js';
 import { Answer, segment } from '../common/answer.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, staleTag } from '../common/errors.js';
 import { decide, decode, forbidden, NotModified, settle, type Found } from '../common/outcome.js';
 import type { Caller, NamespaceAt } from '../common/target.js';
 import { RawJson } from '../common/raw-json.js';
@@ -74,39 +74,51 @@ export class NamespacesService {
     return new RawJson(settle(await this.namespaces.listMembers(at, query), at));
   }
 
-  async putMember(at: NamespaceAt, memberId: string, role: Role): Promise<MemberDto> {
+  async putMember(at: NamespaceAt, memberId: string, role: Role, ifMatch: string[] | null): Promise<MemberDto> {
     if (!isValidSubject(memberId)) {
       throw new BadRequestException([
         `userId must be 1-${MAX_USER_ID} characters of well-formed Unicode without control, zero-width or bidi-override characters`,
       ]);
     }
-    const found = await this.namespaces.putMember(at, memberId, role, MEMBER_RULES);
+    const found = await this.namespaces.putMember(at, memberId, role, MEMBER_RULES, ifMatch);
     const actor = settle<Found>({ role: found.role, body: found.role }, at) as Role;
     if (found.member) return found.member;
-    // Permitted on the rows the statement saw, yet refused: by a membership added meanwhile, at the
-    // upsert's conflict, whose only refusal is the owner rule (see NamespacesRepository.putMember).
-    throw this.refusal(actor, at.slug, found.permitted ? 'owner' : found.current, role);
+    // Permitted on the rows the statement saw, with a holding tag, yet refused: by a membership
+    // added meanwhile, at the upsert's conflict, whose only refusal is the owner rule (see
+    // NamespacesRepository.putMember).
+    const current = found.permitted && found.tag_holds ? 'owner' : found.current;
+    throw this.refusal(actor, at, memberId, current, role, found.tag_holds);
   }
 
-  async removeMember(at: NamespaceAt, memberId: string): Promise<SuccessDto> {
-    const found = await this.namespaces.deleteMember(at, memberId, MEMBER_RULES);
+  async removeMember(at: NamespaceAt, memberId: string, ifMatch: string[] | null): Promise<SuccessDto> {
+    const found = await this.namespaces.deleteMember(at, memberId, MEMBER_RULES, ifMatch);
     const actor = settle<Found>({ role: found.role, body: found.role }, at) as Role;
     // `current` is read under lock: a member removed by a parallel request is not there any more.
     if (found.current === null) throw new NotFoundError(`Member '${memberId}' not found in namespace '${at.slug}'`);
-    if (!found.deleted) throw this.refusal(actor, at.slug, found.current, null);
+    if (!found.deleted) throw this.refusal(actor, at, memberId, found.current, null, found.tag_holds);
     return SUCCESS;
   }
 
   /**
-   * Why a membership change the statement refused did not happen: the caller's role (403 below
-   * admin) or the owner rule (403), decided with the same roles the statement used.
+   * Why a membership change the statement refused did not happen, in the contract's order: the
+   * caller's role (403 below admin), the owner rule (403), then If-Match (412; a membership has no
+   * ETag, so only `*` on an existing one holds), decided with the same roles the statement used.
    */
-  private refusal(actor: Role, slug: string, current: Role | null, next: Role | null): Error {
+  private refusal(
+    actor: Role,
+    at: NamespaceAt,
+    memberId: string,
+    current: Role | null,
+    next: Role | null,
+    tagHolds: boolean,
+  ): Error {
+    const { slug } = at;
     if (!atLeast(actor, REQUIRED_ROLE.manageMembers)) throw forbidden({ slug }, actor, REQUIRED_ROLE.manageMembers);
-    if (mayChangeMember(actor, current, next)) {
-      // The statement applies exactly mayChangeMember to the rows it locked: not reachable.
-      return new Error(`membership change in '${slug}' refused although ${actor} may change ${current} to ${next}`);
+    if (!mayChangeMember(actor, current, next)) {
+      return new ForbiddenError(`Only an owner of namespace '${slug}' may grant, change or revoke the owner role`);
     }
-    return new ForbiddenError(`Only an owner of namespace '${slug}' may grant, change or revoke the owner role`);
+    if (!tagHolds) return staleTag(`Member '${memberId}' in namespace '${slug}'`);
+    // The statement applies exactly mayChangeMember to the rows it locked: not reachable.
+    return new Error(`membership change in '${slug}' refused although ${actor} may change ${current} to ${next}`);
   }
 }

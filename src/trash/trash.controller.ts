@@ -10,7 +10,8 @@ import {
 } from '@nestjs/swagger';
 import { AnswerInterceptor } from '../common/answer.js';
 import { At, type ProjectAt } from '../common/target.js';
-import { ApiErrors, forbidden, IDEMPOTENCY, INVALID, notFound } from '../common/api-errors.js';
+import { ApiErrors, forbidden, IDEMPOTENCY, INVALID, notFound, STALE } from '../common/api-errors.js';
+import { ApiIfMatch, IF_MATCH_UNTAGGED, IfMatch } from '../common/conditional.js';
 import { ApiPathParams } from '../common/api-params.js';
 import { SuccessDto } from '../common/pagination.js';
 import type { RawJson } from '../common/raw-json.js';
@@ -100,8 +101,10 @@ export class TrashController {
   @ApiErrors({
     403: forbidden('admin'),
     404: { ...notFound('namespace', 'project'), 'not in the trash': TRASH_MISSING },
+    412: STALE.trashItem,
   })
-  purge(@At() at: ProjectAt, @Param('id') id: string): Promise<SuccessDto> {
-    return this.trash.purge(at, id);
+  @ApiIfMatch(IF_MATCH_UNTAGGED.trashItem)
+  purge(@At() at: ProjectAt, @Param('id') id: string, @IfMatch() ifMatch: string[] | null): Promise<SuccessDto> {
+    return this.trash.purge(at, id, ifMatch);
   }
 }

@@ -7,13 +7,28 @@ import { Database } from '../database/database.js';
 import { datasetJson, jsonOf, STREAM_ABOVE, writtenCollectionJson } from '../database/fragments.js';
 import { GenerateSql } from '../database/generate-sql.js';
 import { projectScope, roleAllows, type Scope } from '../database/scope.js';
-import { col, iso, jsonArray, pageBody, sql, type PageWindow, type Sql } from '../database/sql.js';
+import {
+  and,
+  col,
+  ifMatchUntagged,
+  iso,
+  jsonArray,
+  pageBody,
+  sql,
+  type PageWindow,
+  type Sql,
+} from '../database/sql.js';
 import { keepAnswer, type Keep } from '../idempotency/keep.js';
 import type { TrashItemDto, TrashType } from './dto/trash.dto.js';
 
 /** What a trash route found: whether the id is among the project's deleted datasets or collections, and what happened. */
 export interface Trashed extends Found {
   in_trash: boolean;
+}
+
+/** What a purge found: also whether If-Match (if any) held (a trash item has no ETag: only `*` does). */
+export interface Purged extends Trashed {
+  tag_holds: boolean;
 }
 
 export interface Restored extends Trashed {
@@ -235,16 +250,22 @@ export class TrashRepository {
 
   /**
    * Deletes a deleted dataset or collection for good (members with it, and a dataset's versions)
-   * if the caller's role allows it; a collection some version names is hidden instead, and deleted
-   * by the version purge job once no version names it.
+   * if the caller's role allows it and If-Match, if any, is `*` (the item has no ETag of its own);
+   * a collection some version names is hidden instead, and deleted by the version purge job once
+   * no version names it.
    */
-  @GenerateSql({ params: (f) => [at(f), f.trashId, 'admin'] })
-  purge(at: ProjectAt, id: string, needs: Role): Promise<Trashed> {
+  @GenerateSql(
+    { params: (f) => [at(f), f.trashId, 'admin', null] },
+    { name: 'If-Match', params: (f) => [at(f), f.trashId, 'admin', ['*']] },
+  )
+  purge(at: ProjectAt, id: string, needs: Role, ifMatch: string[] | null): Promise<Purged> {
     const scope = projectScope(at);
+    // The locked row is in `ds` or `cs` exactly when the id is in the trash.
+    const holds = ifMatchUntagged(sql`(EXISTS (SELECT 1 FROM ds) OR EXISTS (SELECT 1 FROM cs))`, ifMatch);
     return this.db.one(
       sql`WITH ${scope.with}, ${trashed(scope, id)},
-       ${purgeOf(at, sql`ds`, sql`cs`, roleAllows(scope, needs))}
-       SELECT ${scope.found}, ${FOUND_IN_TRASH},
+       ${purgeOf(at, sql`ds`, sql`cs`, and(roleAllows(scope, needs), holds))}
+       SELECT ${scope.found}, ${FOUND_IN_TRASH}, ${holds} AS tag_holds,
               CASE WHEN EXISTS (SELECT 1 FROM gd) OR EXISTS (SELECT 1 FROM gc) OR EXISTS (SELECT 1 FROM pc) THEN 'purged' END AS body`,
     );
   }

@@ -44,24 +44,28 @@ export class TrashService implements OnApplicationBootstrap, OnApplicationShutdo
       const row = await this.trash.restore(at, id, name, WRITE, keep, this.config.limits.fullAnswerMembers);
       return new RawJson(
         settle(row, at, {
+          missing: (r) => (r.in_trash ? null : this.notInTrash(at, id)),
           needs: WRITE,
           refuse: (r) =>
-            !r.in_trash
-              ? this.notInTrash(at, id)
-              : r.name_taken
-                ? new ConflictError(
-                    `${r.type === 'dataset' ? 'Dataset' : 'Collection'} '${r.name}' already exists in project ` +
-                      `'${at.slug}/${at.projectSlug}'; restore it under another name with {"name": "…"}`,
-                  )
-                : null,
+            r.name_taken
+              ? new ConflictError(
+                  `${r.type === 'dataset' ? 'Dataset' : 'Collection'} '${r.name}' already exists in project ` +
+                    `'${at.slug}/${at.projectSlug}'; restore it under another name with {"name": "…"}`,
+                )
+              : null,
         }) ?? '',
       );
     });
   }
 
-  async purge(at: ProjectAt, id: string): Promise<SuccessDto> {
-    const row = await this.trash.purge(at, id, MANAGE);
-    settle(row, at, { needs: MANAGE, refuse: (r) => (r.in_trash ? null : this.notInTrash(at, id)) });
+  async purge(at: ProjectAt, id: string, ifMatch: string[] | null): Promise<SuccessDto> {
+    const row = await this.trash.purge(at, id, MANAGE, ifMatch);
+    // The id is part of the path: 404 before 403, then 412 (only `*` matches an item in the trash).
+    settle({ ...row, stale: row.tag_holds === false }, at, {
+      missing: (r) => (r.in_trash ? null : this.notInTrash(at, id)),
+      needs: MANAGE,
+      stale: `Item '${id}' in the trash of project '${at.slug}/${at.projectSlug}'`,
+    });
     return SUCCESS;
   }
 
