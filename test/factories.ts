@@ -1,4 +1,4 @@
-import { TestApp, type Json } from './harness.js';
+import { answer, TestApp, uid, type Json, type Reply } from './harness.js';
 
 /*
  * The objects e2e tests build on, made through the API as a client makes them: each helper sends
@@ -41,9 +41,9 @@ export async function createCollection(t: TestApp, path: string, body: Json, as 
   return res.body as Json;
 }
 
-/** A collection's body (all members) as a reader sees it. */
-export async function getCollection(t: TestApp, path: string, name: string): Promise<Json> {
-  const res = await t.get(`${path}/collections/${name}`, READER);
+/** A collection's body as a reader sees it (all members, unless the query says otherwise). */
+export async function getCollection(t: TestApp, path: string, name: string, query?: string): Promise<Json> {
+  const res = await t.get(`${path}/collections/${name}`, READER, query);
   expect(res.status).toBe(200);
   return res.body as Json;
 }
@@ -72,3 +72,32 @@ export async function link(t: TestApp, path: string, dataset: string, names: str
 /** Ids `prefix-0` … `prefix-(n-1)`. */
 export const ids = (prefix: string, n: number, from = 0): string[] =>
   Array.from({ length: n }, (_, i) => `${prefix}-${i + from}`);
+
+/** A user id of its own, for a test that needs callers no other test knows. */
+export const user = (): string => `u-${uid()}`;
+
+/** Status and body only (the harness has already checked the statement count). */
+export const sb = ({ status, body }: { status: number; body: unknown }) => ({ status, body });
+
+/*
+ * Error answers as `{status, body}`, to compare with sb(reply): the messages of the contract's
+ * namespace and role rules.
+ */
+export const badRequest = (message: string[]) => answer(400, message);
+export const forbidden = (message: string) => answer(403, message);
+export const notFound = (message: string) => answer(404, message);
+export const conflict = (message: string) => answer(409, message);
+/** The 403 for `role` in namespace `slug` where a route needs `min`. */
+export const needs = (slug: string, role: string, min: string) =>
+  forbidden(`Your role in namespace '${slug}' is '${role}'; this needs '${min}' or above`);
+/** A missing namespace, and the same body for a caller who is no member of it. */
+export const nsNotFound = (slug: string) => notFound(`Namespace '${slug}' not found`);
+
+/** A 400 whose message names one problem with `field` in one string (API.md: "one per problem"). */
+export function expectOneProblem(res: Reply, field: string): void {
+  expect(res).toEqual({
+    status: 400,
+    body: { statusCode: 400, error: 'Bad Request', message: [expect.stringMatching(new RegExp(`^${field} `))] },
+    statements: 0,
+  });
+}

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
@@ -8,6 +13,41 @@ import { loadConfig, type AppConfig } from '#src/config/config.js';
 import { Database } from '#src/database/database.js';
 
 export const TEST_SECRET = 'e2e-test-secret-that-is-long-enough';
+
+/*
+ * initdb is most of an embedded boot (some 11 of 14 s on a loaded 2-core machine, the migrations
+ * about 1 s), and every spec file boots its own in-memory engine: the first one of a machine dumps
+ * its fresh, empty cluster to a file keyed by PGlite's version and options, and every later one
+ * loads that file instead of running initdb again. Migrations still run at every boot, from the
+ * sources; persisted engines (a DATA_DIR) are left as they are.
+ */
+const createPglite = PGlite.create.bind(PGlite);
+const pgliteVersion = (
+  JSON.parse(
+    readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@electric-sql', 'pglite', 'package.json'),
+      'utf8',
+    ),
+  ) as { version: string }
+).version;
+
+async function createInMemoryFromTemplate(...args: unknown[]): Promise<PGlite> {
+  const options = (args[0] ?? {}) as PGliteOptions;
+  if (typeof args[0] === 'string') return createPglite(args[0], args[1] as PGliteOptions | undefined);
+  if (options.dataDir !== undefined || options.loadDataDir !== undefined) return createPglite(options);
+  const key = createHash('sha256')
+    .update(JSON.stringify([pgliteVersion, options.startParams ?? null, Object.keys(options.extensions ?? {})]))
+    .digest('hex')
+    .slice(0, 16);
+  const template = join(tmpdir(), `dreamlake-e2e-pglite-${key}.tar`);
+  if (existsSync(template)) return createPglite({ ...options, loadDataDir: new Blob([readFileSync(template)]) });
+  const pglite = await createPglite(options);
+  const partial = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()));
+  renameSync(partial, template); // whole or absent, for the next file (or a parallel worker)
+  return pglite;
+}
+PGlite.create = createInMemoryFromTemplate;
 
 /**
  * The e2e tests run the whole app against the embedded database (a fresh in-memory PGlite per

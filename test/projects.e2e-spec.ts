@@ -1,32 +1,13 @@
-import { ISO, TestApp, UUID, uid, type Reply, answer } from './harness.js';
+import { ISO, TestApp, UUID, uid } from './harness.js';
+import { badRequest, conflict, expectOneProblem, needs, notFound, nsNotFound, sb, user } from './factories.js';
 
 /* Projects (API.md, Projects; Conventions; Roles). */
 
-const user = (): string => `u-${uid()}`;
-
-const badRequest = (message: string[]) => answer(400, message);
-const forbidden = (message: string) => answer(403, message);
-const notFound = (message: string) => answer(404, message);
-const conflict = (message: string) => answer(409, message);
-const needsAdmin = (slug: string, role: string) =>
-  forbidden(`Your role in namespace '${slug}' is '${role}'; this needs 'admin' or above`);
-const nsNotFound = (slug: string) => notFound(`Namespace '${slug}' not found`);
+const needsAdmin = (slug: string, role: string) => needs(slug, role, 'admin');
 const projectNotFound = (slug: string, projectSlug: string) =>
   notFound(`Project '${projectSlug}' not found in namespace '${slug}'`);
 const slugTaken = (slug: string, projectSlug: string) =>
   conflict(`Project slug '${projectSlug}' is already taken in namespace '${slug}'`);
-
-/** Status and body only (the harness has already checked the statement count). */
-const sb = ({ status, body }: { status: number; body: unknown }) => ({ status, body });
-
-/** A 400 whose message names one problem with `field` in one string (API.md: "one per problem"). */
-function expectOneProblem(res: Reply, field: string): void {
-  expect(res).toEqual({
-    status: 400,
-    body: { statusCode: 400, error: 'Bad Request', message: [expect.stringMatching(new RegExp(`^${field} `))] },
-    statements: 0,
-  });
-}
 
 interface Team {
   slug: string;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ids } from './fixture.js';
 import { Child } from './ipc.js';
 import {
   Api,
@@ -21,9 +22,6 @@ import { ms } from './stats.js';
  * collection, 5,000 collections linked to a dataset. One request each, timed from the client;
  * the answer must be 200 with the exact counts. Part of `npm run bench:scale`.
  */
-
-const ids = (prefix: string, n: number, from = 0): string[] =>
-  Array.from({ length: n }, (_, i) => `${prefix}-${i + from}`);
 
 /** Rows for the table: engine, batch, status and counts, ms. */
 export async function cliBatches(port: number, log: (line: string) => void): Promise<string[][]> {

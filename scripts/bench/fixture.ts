@@ -16,6 +16,10 @@ export const COLLECTIONS = 50;
 export const MEMBERS_PER_COLLECTION = 10;
 export const MEMBER_COLLECTION_SIZE = 1000;
 
+/** Node ids `prefix-from` … `prefix-(from+n-1)`, for the big batches of the benches. */
+export const ids = (prefix: string, n: number, from = 0): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${i + from}`);
+
 export interface Fixture {
   sub: string;
   namespace: string;
@@ -33,7 +37,6 @@ export interface ReadRoute {
   path: string;
 }
 
-const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 const two = (i: number): string => String(i).padStart(2, '0');
 
 export async function createFixture(api: Api, sub: string): Promise<Fixture> {

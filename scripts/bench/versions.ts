@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ids } from './fixture.js';
 import { Child } from './ipc.js';
 import {
   Api,
@@ -21,8 +22,6 @@ import { fmt, markdownTable, ms, percentile, size } from './stats.js';
  */
 
 const BATCH = 100_000;
-const ids = (prefix: string, n: number, from = 0): string[] =>
-  Array.from({ length: n }, (_, i) => `${prefix}-${i + from}`);
 
 /** p50 and p99 of `n` sequential sends (after one warm-up); fails on a status other than `status`. */
 async function timed(api: Api, method: string, path: string, n: number, status = 200, body?: () => unknown) {
