@@ -4,6 +4,7 @@ import { CollectionsRepository } from '#src/collections/collections.repository.j
 import type { NamedAt } from '#src/common/target.js';
 import { DatasetsRepository } from '#src/datasets/datasets.repository.js';
 import { VersionsRepository } from '#src/versions/versions.repository.js';
+import { ids } from './bench/fixture.js';
 import { prepareScaleDatabase, scaleNodeId, scaleSizesFromEnv, SCALE_TAG } from './scale-data.js';
 import { catalog, render, type Fixture, type Statement } from './sql-catalog.js';
 
@@ -150,7 +151,6 @@ async function cliShapes(f: Fixture, namespaceId: string, projectId: string): Pr
     kind,
     name,
   });
-  const ids = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}-${i + from}`);
   const collection = (name: string, members: number) => [
     `INSERT INTO collection (namespace_id, project_id, name, member_count, member_seq, member_gen)
      VALUES ('${namespaceId}', '${projectId}', '${name}', ${members}, ${members}, 1)`,
