@@ -18,8 +18,8 @@ import { ms } from './stats.js';
  * The DreamLake CLI's big batches (issue 14), each on a fresh database that was never analyzed (the
  * server's autovacuum is off here, and a real one analyzes late): a collection of 150,000 members
  * made a moment before 50,000 of them are removed in one request, 100,000 ids added to a fresh
- * collection, 5,000 collections linked to a dataset. One request each, timed from the client;
- * the answer must be 200 with the exact counts. Part of `npm run bench:scale`.
+ * collection, 5,000 collections linked to a dataset and unlinked again. One request each, timed
+ * from the client; the answer must be 200 with the exact counts. Part of `npm run bench:scale`.
  *
  *   SCALE_CLI_ENGINES  server,embedded (default both): the engines to measure, in that order
  *   SCALE_CLI_CASES    remove,add,link (default all): the batches to time (link still creates its
@@ -108,6 +108,7 @@ export async function cliBatches(port: number, log: (line: string) => void): Pro
           await timed('link 5,000 collections to a dataset', 'POST', `${base}/datasets/linked${r}/collections`, {
             add: names,
           });
+          await timed('unlink the 5,000 again', 'DELETE', `${base}/datasets/linked${r}/collections`, { remove: names });
         }
       }
     } finally {
