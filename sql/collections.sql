@@ -4078,7 +4078,7 @@ WITH
     FROM
       unnest($6::TEXT[]) AS u (node_id)
   ),
-  found AS (
+  found AS MATERIALIZED (
     SELECT
       f.ctid AS tid
     FROM
@@ -4098,9 +4098,16 @@ WITH
       ) f
   ),
   gone AS (
-    DELETE FROM collection_member m USING found f
+    DELETE FROM collection_member m
     WHERE
-      m.ctid = f.tid
+      m.ctid = ANY (
+        ARRAY(
+          SELECT
+            tid
+          FROM
+            found
+        )
+      )
     RETURNING
       m.*
   ),

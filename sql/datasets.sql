@@ -2640,7 +2640,7 @@ WITH
     FROM
       t
   ),
-  named AS (
+  named AS MATERIALIZED (
     SELECT
       c.tid
     FROM

@@ -428,8 +428,10 @@ export class CollectionsRepository {
   /**
    * Removes the ids that are present: a primary-key probe per id (a LATERAL … LIMIT 1, which the
    * planner cannot turn into a scan of the collection, whatever the statistics say), then the rows
-   * found deleted by their addresses (a TID scan each). O(ids · log N). A removed member some
-   * version still sees moves to member_history.
+   * found deleted by their addresses: `found` is MATERIALIZED and the DELETE is one TID scan of its
+   * array, so no join is left for the planner to drive from the member table (inlined, the same
+   * shape made unlink probe every name once per linked collection). O(ids · log N). A removed
+   * member some version still sees moves to member_history.
    */
   @GenerateSql({ params: (f) => [named(f), batch(f), 'writer', null], scaled: true })
   removeMembers(at: NamedAt, ids: string[], needs: Role, ifMatch: string[] | null): Promise<Found> {
@@ -438,7 +440,7 @@ export class CollectionsRepository {
       sql`WITH ${scope.with},
        ${lockedCollection(roleAllows(scope, needs), ifMatch)},
        ids AS (SELECT DISTINCT u.node_id FROM unnest(${ids}::text[]) AS u(node_id)),
-       found AS (
+       found AS MATERIALIZED (
          SELECT f.ctid AS tid FROM ok CROSS JOIN ids CROSS JOIN LATERAL (
            SELECT m.ctid FROM collection_member m
            WHERE m.namespace_id = ok.namespace_id AND m.collection_id = ok.id AND m.node_id = ids.node_id
@@ -446,7 +448,7 @@ export class CollectionsRepository {
          ) f
        ),
        gone AS (
-         DELETE FROM collection_member m USING found f WHERE m.ctid = f.tid
+         DELETE FROM collection_member m WHERE m.ctid = ANY (ARRAY(SELECT tid FROM found))
          RETURNING m.*
        ),
        archived AS (

@@ -326,7 +326,13 @@ export class DatasetsRepository {
     );
   }
 
-  /** Detaches the named collections that are in the dataset (a probe by name each); other names are ignored. */
+  /**
+   * Detaches the named collections that are in the dataset (a probe by name each); other names are
+   * ignored. `named` is MATERIALIZED: inlined into the UPDATE, a never-analyzed table made the
+   * planner drive it from the dataset's collections (estimated 1) and probe every name for each of
+   * them (5,000 linked, 5,000 named: 25,000,000 probes, 114 s on the embedded engine); materialized,
+   * the UPDATE reaches each found row by its ctid.
+   */
   @GenerateSql({ params: (f) => [named(f), [f.collection], 'writer', null], scaled: true })
   unlink(
     at: NamedAt,
@@ -338,7 +344,7 @@ export class DatasetsRepository {
     return this.db.one(
       sql`WITH ${scope.with},
        fresh AS (SELECT ${ifMatchHolds(datasetEtag('t'), ifMatch)} AS holds FROM t),
-       named AS (
+       named AS MATERIALIZED (
          SELECT c.tid FROM t CROSS JOIN fresh
          CROSS JOIN (SELECT DISTINCT w.name FROM unnest(${collections}::text[]) AS w(name) ORDER BY w.name) w
          CROSS JOIN LATERAL (
