@@ -20,7 +20,7 @@ import { catalog, render, type Fixture, type Statement } from './sql-catalog.js'
  * tables' statistics missing (as before any ANALYZE: a fresh table, autovacuum off or late), then
  * after ANALYZE; the budgets hold in both. Besides the catalogue's statements it checks the shapes
  * the DreamLake CLI sends: a remove of 50,000 ids from a collection of 150,000 created in the same
- * transaction, an add of 100,000 ids to a fresh collection, a link of 5,000 collections. Buffers,
+ * transaction, an add of 100,000 ids to a fresh collection, a link and an unlink of 5,000 collections. Buffers,
  * not milliseconds: the figure does not depend on how busy the machine is.
  *
  *   node dist/scripts/plan-test.js <postgres://… a database to load, or holding this load already>
@@ -167,6 +167,9 @@ async function cliShapes(f: Fixture, namespaceId: string, projectId: string): Pr
   );
   const names = ids('cli-link', 5_000);
   const [link] = await render(DatasetsRepository, (r) => r.link(at('cli-linked', 'Dataset'), names, 'writer', null));
+  const [unlink] = await render(DatasetsRepository, (r) =>
+    r.unlink(at('cli-unlinked', 'Dataset'), ids('cli-unlink', 5_000), 'writer', null),
+  );
   return [
     {
       name: 'CLI: remove 50,000 ids from a collection of 150,000 made in the same transaction',
@@ -188,6 +191,19 @@ async function cliShapes(f: Fixture, namespaceId: string, projectId: string): Pr
          SELECT '${namespaceId}', '${projectId}', 'cli-link-' || g FROM generate_series(0, 4999) g`,
       ],
       statement: link,
+      budget: 5_000 * PER_ID * 4,
+    },
+    {
+      // Without MATERIALIZED, a never-analyzed table let the planner drive the UPDATE from the
+      // dataset's collections (estimated 1) and probe every name for each: 25,000,000 probes.
+      name: 'CLI: unlink 5,000 collections linked in the same transaction',
+      setup: [
+        `INSERT INTO dataset (namespace_id, project_id, name) VALUES ('${namespaceId}', '${projectId}', 'cli-unlinked')`,
+        `INSERT INTO collection (namespace_id, project_id, name, dataset_id)
+         SELECT d.namespace_id, d.project_id, 'cli-unlink-' || g, d.id FROM dataset d, generate_series(0, 4999) g
+         WHERE d.namespace_id = '${namespaceId}' AND d.project_id = '${projectId}' AND d.name = 'cli-unlinked' AND d.deleted_at IS NULL`,
+      ],
+      statement: unlink,
       budget: 5_000 * PER_ID * 4,
     },
   ];
