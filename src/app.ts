@@ -199,6 +199,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       'Writes that waited for their caller’s turn since start',
       () => writes.waitedTotal,
     );
+    registry.gauge(
+      'target_writes_waiting',
+      'Writes waiting for an earlier write of the same target (the row their path names) on this instance',
+      () => writes.targetWaiting,
+    );
+    registry.gauge(
+      'target_writes_waited',
+      'Writes that waited for an earlier write of the same target since start',
+      () => writes.targetWaitedTotal,
+    );
   }
   // One access line per request, and its latency in /metrics.
   fastify.addHook('onResponse', async (request, reply) => {
